@@ -1,0 +1,98 @@
+"""Where a phone number is, as far as the consent rules care: jurisdiction and time zones."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from phonenumbers import geocoder, timezone
+
+_US_STATES = {
+    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
+    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA",
+    "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL", "Indiana": "IN", "Iowa": "IA",
+    "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA", "Maine": "ME", "Maryland": "MD",
+    "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN", "Mississippi": "MS",
+    "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV", "New Hampshire": "NH",
+    "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY", "North Carolina": "NC",
+    "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR", "Pennsylvania": "PA",
+    "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD", "Tennessee": "TN",
+    "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA", "Washington": "WA",
+    "Washington State": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
+    "Washington D.C.": "DC", "District of Columbia": "DC",
+}  # fmt: skip
+_USPS_CODES = frozenset(_US_STATES.values())
+
+# GDPR Art. 7(1) applies in the EU (including its outermost regions, which phonenumbers files
+# under their own region codes) and the EEA; the UK keeps it as UK GDPR, and the Crown
+# Dependencies that share +44 have copied it into their own law.
+_DOCUMENTED_CONSENT_REGIONS = frozenset({
+    "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+    "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE",
+    "AX", "GF", "GP", "MF", "MQ", "RE", "YT",
+    "IS", "LI", "NO",
+    "GB", "GG", "IM", "JE",
+})  # fmt: skip
+
+_UNKNOWN_ZONE = "Etc/Unknown"
+
+
+def jurisdiction(phone: str) -> str:
+    """The number's jurisdiction: "US-FL" for a US state, else the region code ("EE", "GB")."""
+    return _jurisdiction(phone)
+
+
+def needs_documented_consent(phone: str) -> bool:
+    """True for EU/EEA/UK numbers, whose grants must carry disclosure text and captured_at."""
+    return _region(phone) in _DOCUMENTED_CONSENT_REGIONS
+
+
+def time_zones(phone: str) -> tuple[str, ...]:
+    """The number's IANA time zones from phonenumbers, ("UTC",) when it knows none."""
+    return _time_zones(phone)
+
+
+@lru_cache(maxsize=4096)
+def _jurisdiction(phone: str) -> str:
+    region = _region(phone)
+    if region != "US":
+        return region
+    state = _us_state(geocoder.description_for_number(_parse(phone), "en"))
+    return f"US-{state}" if state else "US"
+
+
+def _us_state(description: str) -> str | None:
+    # The geocoder names a state ("Florida") or a city with its USPS code ("New York, NY").
+    if description in _US_STATES:
+        return _US_STATES[description]
+    _, _, code = description.rpartition(", ")
+    return code if code in _USPS_CODES else None
+
+
+@lru_cache(maxsize=4096)
+def _region(phone: str) -> str:
+    number = _parse(phone)
+    region = phonenumbers.region_code_for_number(number)
+    if region is None:
+        # Numbers outside any allocated range (drama numbers, new ranges phonenumbers does not
+        # know yet) still belong to their country code's main region.
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+    return str(region)
+
+
+@lru_cache(maxsize=4096)
+def _time_zones(phone: str) -> tuple[str, ...]:
+    number = _parse(phone)
+    for lookup in (timezone.time_zones_for_number, timezone.time_zones_for_geographical_number):
+        zones = tuple(str(z) for z in lookup(number) if z != _UNKNOWN_ZONE)
+        if zones:
+            return zones
+    return ("UTC",)
+
+
+def _parse(phone: str) -> Any:
+    try:
+        return phonenumbers.parse(phone, None)
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError(f"not an E.164 phone number: {exc}") from exc

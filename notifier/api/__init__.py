@@ -1,0 +1,1 @@
+"""The HTTP edge: one blueprint per resource."""

@@ -1,0 +1,113 @@
+"""`/v1/consents`: the consent ledger, one record at a time."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from consent.jurisdiction import jurisdiction
+from consent.records import current_state
+from notifier import ledger
+from notifier.api.routing import caller, json_response, route, services
+from notifier.models import ConsentRecord, Subject
+from notifier.phones import to_e164
+from notifier.schemas import (
+    ConsentRecordOut,
+    ConsentRequest,
+    ConsentStatusOut,
+    Problem,
+    PurposeStateOut,
+)
+from notifier.tickets import producer_record
+
+bp = Blueprint("consents", __name__)
+ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}
+
+
+def record_out(row: ConsentRecord, phone: str | None) -> ConsentRecordOut:
+    """A ledger row as the API shows it."""
+    disclosure = None
+    if row.disclosure_text is not None:
+        disclosure = {
+            "text": row.disclosure_text,
+            "version": row.disclosure_version,
+            "language": row.disclosure_language,
+        }
+    return ConsentRecordOut(
+        id=row.id,
+        seq=row.seq,
+        phone=phone,
+        subject=row.subject,
+        purposes=row.purposes,
+        action=row.action,
+        method=row.method,  # type: ignore[arg-type]
+        disclosure=disclosure,
+        captured_at=row.captured_at,
+        recorded_at=row.recorded_at,
+        evidence=row.evidence,
+        source=row.source,
+        jurisdiction=row.jurisdiction,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )
+
+
+@route(
+    bp,
+    "/v1/consents",
+    method="POST",
+    summary="Append a consent record",
+    scope="consent:write",
+    body=ConsentRequest,
+    responses={
+        201: ("The record as appended", ConsentRecordOut),
+        422: ("Invalid or unprovable record", Problem),
+        **ERRORS,
+    },
+)
+def post_consent(body: ConsentRequest) -> Response:
+    """Append one grant or revocation to the ledger."""
+    phone = to_e164(body.phone, default_region=None, field="phone")
+    new = producer_record(body, phone, f"key:{caller().name}")
+    svc = services()
+    with svc.db.session() as session:
+        row = ledger.append(session, svc.pseudonymize, new, svc.clock.now())
+        answer = record_out(row, phone)
+    return json_response(answer, 201)
+
+
+@route(
+    bp,
+    "/v1/consents/<path:phone>",
+    method="GET",
+    summary="A number's consent state",
+    scope="audit:read",
+    responses={
+        200: ("State per purpose and full history", ConsentStatusOut),
+        422: ("Not a phone number", Problem),
+        **ERRORS,
+    },
+)
+def get_consent(phone: str) -> Response:
+    """The current state per purpose, and every record about the number."""
+    e164 = to_e164(phone, default_region=None, field="phone")
+    svc = services()
+    subject = svc.pseudonymize(e164)
+    with svc.db.session() as session:
+        rows = ledger.records_of(session, subject)
+        known = session.get(Subject, subject)
+        state = current_state(ledger.to_fact(r) for r in rows)
+        answer = ConsentStatusOut(
+            phone=e164,
+            jurisdiction=jurisdiction(e164),
+            suppressed=ledger.is_unreachable(session, subject),
+            purposes={
+                p: PurposeStateOut(
+                    status=s.status,
+                    since=s.since,  # type: ignore[arg-type]
+                    record_id=s.record_id,
+                )
+                for p, s in state.items()
+            },
+            history=[record_out(r, known.phone if known else None) for r in rows],
+        )
+    return json_response(answer)

@@ -1,0 +1,71 @@
+"""`/v1/queues/{queue_id}`: a queue's settings."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+from pydantic import TypeAdapter
+
+from notifier.api.routing import check_path, json_response, route, services
+from notifier.errors import NotFoundError
+from notifier.models import Queue
+from notifier.schemas import Identifier, Problem, QueueOut, QueueSettings
+
+bp = Blueprint("queues", __name__)
+QUEUE_ID: TypeAdapter[str] = TypeAdapter(Identifier)
+ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}
+
+
+def queue_out(queue: Queue) -> QueueOut:
+    """A queue row as the API shows it."""
+    return QueueOut.model_validate(queue, from_attributes=True)
+
+
+@route(
+    bp,
+    "/v1/queues/<queue_id>",
+    method="PUT",
+    summary="Create or replace a queue",
+    scope="queues:write",
+    body=QueueSettings,
+    responses={
+        200: ("Replaced", QueueOut),
+        201: ("Created", QueueOut),
+        422: ("Invalid settings", Problem),
+        **ERRORS,
+    },
+)
+def put_queue(queue_id: str, body: QueueSettings) -> Response:
+    """Create the queue, or replace all its settings."""
+    check_path("queue_id", queue_id, QUEUE_ID)
+    svc = services()
+    now = svc.clock.now()
+    settings = body.model_dump(mode="json")
+    with svc.db.session() as session:
+        queue = session.get(Queue, queue_id)
+        created = queue is None
+        if queue is None:
+            queue = Queue(id=queue_id, created_at=now)
+            session.add(queue)
+        for name, value in settings.items():
+            setattr(queue, name, value)
+        queue.updated_at = now
+        session.flush()
+        answer = queue_out(queue)
+    return json_response(answer, 201 if created else 200)
+
+
+@route(
+    bp,
+    "/v1/queues/<queue_id>",
+    method="GET",
+    summary="A queue's settings",
+    scope="queues:write",
+    responses={200: ("The queue", QueueOut), 404: ("No such queue", Problem), **ERRORS},
+)
+def get_queue(queue_id: str) -> Response:
+    """The queue's settings as stored."""
+    with services().db.session() as session:
+        queue = session.get(Queue, queue_id)
+        if queue is None:
+            raise NotFoundError(f"no queue {queue_id!r}")
+        return json_response(queue_out(queue))

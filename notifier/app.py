@@ -1,0 +1,54 @@
+"""`create_app()` builds the whole service; nothing connects at import."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from notifier import cli, metrics, migrate
+from notifier.api import consents, events, ops, problems, queues
+from notifier.clock import Clock
+from notifier.config import load_settings
+from notifier.services import build_services, install
+from notifier.sms import SmsProvider
+
+BLUEPRINTS = (queues.bp, events.bp, consents.bp, ops.bp)
+MAX_BODY_BYTES = 256 * 1024
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None,
+    *,
+    clock: Clock | None = None,
+    provider: SmsProvider | None = None,
+) -> Flask:
+    """The Flask app, configured from the environment, then `config` (setting names)."""
+    settings = load_settings(overrides=config)
+    _configure_logging()
+    if settings.env == "development":
+        migrate.upgrade(settings.database_url)
+    svc = build_services(settings, clock=clock, provider=provider)
+    install(svc)
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
+    app.extensions["notifier"] = svc
+    # Imported for their side effect: each registers the handlers of its event types.
+    from notifier import tickets  # noqa: F401
+
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp)
+    problems.register(app)
+    metrics.instrument(app)
+    cli.register(app)
+    return app
+
+
+def _configure_logging() -> None:
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )

@@ -1,0 +1,68 @@
+"""Flask CLI commands: `keys create|revoke`, `db upgrade`, `relay`."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from notifier import keys, migrate
+from notifier.errors import NotifierError
+from notifier.services import Services
+
+keys_cli = AppGroup("keys", help="Make and revoke API keys.")
+db_cli = AppGroup("db", help="The database schema.")
+
+
+def _svc() -> Services:
+    return current_app.extensions["notifier"]  # type: ignore[no-any-return]
+
+
+@keys_cli.command("create")
+@click.argument("name")
+@click.option("--scopes", required=True, help=f"Comma-separated, from: {', '.join(keys.SCOPES)}.")
+def create_key(name: str, scopes: str) -> None:
+    """Make a key; it is printed once, alone on the last line."""
+    svc = _svc()
+    try:
+        with svc.db.session() as session:
+            key = keys.create_key(session, name, scopes.split(","), svc.clock.now())
+    except NotifierError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"Created key {name!r} with scopes {scopes}. It is shown only now:")
+    click.echo(key)
+
+
+@keys_cli.command("revoke")
+@click.argument("name")
+def revoke_key(name: str) -> None:
+    """Revoke the key named NAME at once."""
+    svc = _svc()
+    try:
+        with svc.db.session() as session:
+            keys.revoke_key(session, name, svc.clock.now())
+    except NotifierError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"Revoked key {name!r}.")
+
+
+@db_cli.command("upgrade")
+def upgrade() -> None:
+    """Apply every migration not yet applied."""
+    migrate.upgrade(_svc().settings.database_url)
+    click.echo("Database is up to date.")
+
+
+@click.command("relay")
+def relay() -> None:
+    """Put texts that Redis does not hold on the queue, every few seconds."""
+    from workers.relay import run_forever
+
+    run_forever(_svc())
+
+
+def register(app: Flask) -> None:
+    """Add the commands to `flask --app wsgi`."""
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(db_cli)
+    app.cli.add_command(relay)

@@ -1,0 +1,137 @@
+"""Putting decided texts on RQ, after the database has committed them.
+
+The database is the system of record: a text that could not be put on a queue (Redis down)
+stays `pending` with no `enqueued_at`, and the relay puts it on the queue later.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue
+from rq.job import Job
+from sqlalchemy import update
+
+from notifier.clock import Clock
+from notifier.db import Database
+from notifier.models import Message
+
+log = logging.getLogger(__name__)
+
+# Workers take queues in this order: "your turn" and opt-out confirmations first,
+# then ordinary texts about a ticket, then fan-outs and peak-hour warnings.
+QUEUE_NAMES = ("urgent", "default", "bulk")
+DELIVER = "workers.deliver.deliver"
+PIPELINE_BATCH = 500
+JOB_RESULT_TTL = 0
+JOB_FAILURE_TTL = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class Due:
+    """A message that should be on a queue: which one, how urgent, from when."""
+
+    message_id: str
+    priority: str
+    send_at: datetime | None
+
+
+def due(message: Message) -> Due:
+    """The queueing facts of a message row."""
+    return Due(message.id, message.priority, message.send_at)
+
+
+class Dispatcher:
+    """Enqueues deliver jobs in pipelined batches and records that they were enqueued."""
+
+    def __init__(self, redis: Redis, db: Database, clock: Clock) -> None:
+        self.redis = redis
+        self._db = db
+        self._clock = clock
+        self.queues = {name: Queue(name, connection=redis) for name in QUEUE_NAMES}
+
+    def enqueue(self, items: Sequence[Due]) -> int:
+        """Enqueue deliver jobs for `items`; on a Redis failure leave them for the relay."""
+        done = 0
+        for start in range(0, len(items), PIPELINE_BATCH):
+            batch = items[start : start + PIPELINE_BATCH]
+            job_ids = {m.message_id: f"{m.message_id}-{uuid.uuid4().hex[:8]}" for m in batch}
+            try:
+                self._push(batch, job_ids)
+            except RedisError as error:
+                log.warning(
+                    "Redis unreachable, %d texts wait for the relay: %s", len(items) - done, error
+                )
+                break
+            self._mark_enqueued(job_ids)
+            done += len(batch)
+        return done
+
+    def enqueue_job(
+        self, priority: str, func: str, *args: object, delay: timedelta | None = None
+    ) -> None:
+        """Enqueue one job (`func` by dotted name), now or after `delay`."""
+        queue = self.queues[priority]
+        if delay is None:
+            queue.enqueue(func, *args, result_ttl=JOB_RESULT_TTL, failure_ttl=JOB_FAILURE_TTL)
+        else:
+            queue.enqueue_in(
+                delay, func, *args, result_ttl=JOB_RESULT_TTL, failure_ttl=JOB_FAILURE_TTL
+            )
+
+    def missing_jobs(self, job_ids: Sequence[str]) -> set[str]:
+        """Those of `job_ids` that Redis no longer holds (lost with its memory)."""
+        with self.redis.pipeline(transaction=False) as pipe:
+            for job_id in job_ids:
+                pipe.exists(Job.key_for(job_id))
+            found = pipe.execute()
+        return {job_id for job_id, exists in zip(job_ids, found, strict=True) if not exists}
+
+    def _push(self, batch: Sequence[Due], job_ids: Mapping[str, str]) -> None:
+        now = self._clock.now()
+        with self.redis.pipeline() as pipe:
+            for name, queue in self.queues.items():
+                mine = [m for m in batch if m.priority == name]
+                ready = [m for m in mine if not _later(m, now)]
+                if ready:
+                    queue.enqueue_many(
+                        [_job_data(m, job_ids[m.message_id]) for m in ready], pipeline=pipe
+                    )
+                for m in mine:
+                    if _later(m, now):
+                        job = queue.create_job(
+                            DELIVER,
+                            args=(m.message_id,),
+                            job_id=job_ids[m.message_id],
+                            result_ttl=JOB_RESULT_TTL,
+                            failure_ttl=JOB_FAILURE_TTL,
+                        )
+                        queue.schedule_job(job, m.send_at, pipeline=pipe)  # type: ignore[arg-type]
+            pipe.execute()
+
+    def _mark_enqueued(self, job_ids: Mapping[str, str]) -> None:
+        now = self._clock.now()
+        rows = [{"id": m, "job_id": j, "enqueued_at": now} for m, j in job_ids.items()]
+        with self._db.session() as session:
+            session.execute(update(Message), rows)
+
+
+def _later(item: Due, now: datetime) -> bool:
+    return item.send_at is not None and item.send_at > now
+
+
+def _job_data(item: Due, job_id: str) -> Any:
+    return Queue.prepare_data(
+        DELIVER,
+        args=(item.message_id,),
+        job_id=job_id,
+        result_ttl=JOB_RESULT_TTL,
+        failure_ttl=JOB_FAILURE_TTL,
+    )

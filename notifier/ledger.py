@@ -1,0 +1,175 @@
+"""Storing the consent ledger: appends under one lock, facts for the policy, the chain to verify."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consent.jurisdiction import jurisdiction, needs_documented_consent
+from consent.ledger import ChainLink, chain_hash
+from consent.records import ConsentFact
+from notifier.errors import FieldError, ValidationFailedError
+from notifier.models import ConsentRecord, LedgerHead, Subject, Suppression, new_id
+from notifier.phones import Pseudonymizer
+
+HEAD_ID = 1
+CHAIN_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A record about to be appended."""
+
+    phone: str
+    purposes: tuple[str, ...]
+    action: str
+    method: str
+    source: str
+    captured_at: datetime | None = None
+    disclosure_text: str | None = None
+    disclosure_version: str | None = None
+    disclosure_language: str | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def check_provable(record: NewRecord, prefix: str = "") -> None:
+    """Refuse a grant the law wants proven (EU/EEA/UK, any peak_alerts) without its proof."""
+    if record.action != "grant":
+        return
+    if not (needs_documented_consent(record.phone) or "peak_alerts" in record.purposes):
+        return
+    missing = []
+    if not record.disclosure_text:
+        missing.append(FieldError(prefix + "disclosure.text", "is required for this grant"))
+    if record.captured_at is None:
+        missing.append(FieldError(prefix + "captured_at", "is required for this grant"))
+    if missing:
+        names = " and ".join(m.field for m in missing)
+        raise ValidationFailedError(
+            f"a grant for an EU/EEA/UK number or of peak_alerts must carry {names}", missing
+        )
+
+
+def append(
+    session: Session, pseudonymize: Pseudonymizer, record: NewRecord, now: datetime
+) -> ConsentRecord:
+    """Append one record to the chain; the head row's lock keeps appends in one order."""
+    head = session.execute(
+        select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update()
+    ).scalar_one()
+    subject = pseudonymize(record.phone)
+    if session.get(Subject, subject) is None:
+        session.add(Subject(pseudonym=subject, phone=record.phone, created_at=now))
+    row = ConsentRecord(
+        id=new_id("cr"),
+        seq=head.seq + 1,
+        subject=subject,
+        purposes=sorted(set(record.purposes)),
+        action=record.action,
+        method=record.method,
+        disclosure_text=record.disclosure_text,
+        disclosure_version=record.disclosure_version,
+        disclosure_language=record.disclosure_language,
+        captured_at=record.captured_at,
+        recorded_at=now,
+        evidence=record.evidence,
+        source=record.source,
+        jurisdiction=jurisdiction(record.phone),
+        prev_hash=head.hash,
+        hash="",
+    )
+    row.hash = chain_hash(head.hash, hashed_fields(row))
+    head.seq, head.hash = row.seq, row.hash
+    session.add(row)
+    session.flush()
+    return row
+
+
+def hashed_fields(row: ConsentRecord) -> dict[str, object]:
+    """What the chain hash covers: the whole record but the number itself and the hashes."""
+    return {
+        "id": row.id,
+        "seq": row.seq,
+        "subject": row.subject,
+        "purposes": list(row.purposes),
+        "action": row.action,
+        "method": row.method,
+        "disclosure_text": row.disclosure_text,
+        "disclosure_version": row.disclosure_version,
+        "disclosure_language": row.disclosure_language,
+        "captured_at": row.captured_at,
+        "recorded_at": row.recorded_at,
+        "evidence": row.evidence,
+        "source": row.source,
+        "jurisdiction": row.jurisdiction,
+    }
+
+
+def to_fact(row: ConsentRecord) -> ConsentFact:
+    """A record as the policy sees it."""
+    return ConsentFact(
+        id=row.id,
+        seq=row.seq,
+        purposes=frozenset(row.purposes),
+        action=row.action,
+        method=row.method,
+        recorded_at=row.recorded_at,
+        captured_at=row.captured_at,
+        has_disclosure=bool(row.disclosure_text),
+    )
+
+
+def records_of(session: Session, subject: str) -> list[ConsentRecord]:
+    """Every record about one number, in ledger order."""
+    return list(
+        session.scalars(
+            select(ConsentRecord)
+            .where(ConsentRecord.subject == subject)
+            .order_by(ConsentRecord.seq)
+        )
+    )
+
+
+def facts_of(session: Session, subject: str) -> list[ConsentFact]:
+    """The policy's view of one number's records."""
+    return [to_fact(r) for r in records_of(session, subject)]
+
+
+def facts_of_many(session: Session, subjects: list[str]) -> dict[str, list[ConsentFact]]:
+    """The policy's view of many numbers' records, in one query."""
+    facts: dict[str, list[ConsentFact]] = {s: [] for s in subjects}
+    rows = session.scalars(
+        select(ConsentRecord).where(ConsentRecord.subject.in_(subjects)).order_by(ConsentRecord.seq)
+    )
+    for row in rows:
+        facts[row.subject].append(to_fact(row))
+    return facts
+
+
+def is_unreachable(session: Session, subject: str) -> bool:
+    """The carrier said this number cannot be texted (until a producer sends it anew)."""
+    return session.get(Suppression, subject) is not None
+
+
+def chain(session: Session) -> Iterator[ChainLink]:
+    """Every record as a chain link, in order, read in batches."""
+    last = 0
+    while True:
+        rows = list(
+            session.scalars(
+                select(ConsentRecord)
+                .where(ConsentRecord.seq > last)
+                .order_by(ConsentRecord.seq)
+                .limit(CHAIN_BATCH)
+            )
+        )
+        if not rows:
+            return
+        for row in rows:
+            yield ChainLink(row.seq, row.id, hashed_fields(row), row.prev_hash, row.hash)
+        last = rows[-1].seq

@@ -1,0 +1,168 @@
+"""Deciding one text and recording the decision, in the caller's transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consent.policy import Decision, decide
+from consent.records import ConsentFact
+from notifier import ledger
+from notifier.models import Message, MessageStatus, Queue, Ticket, new_id
+from notifier.segments import count_segments
+from notifier.services import Services
+
+# A decision's outcome becomes the message's first status.
+FIRST_STATUS = {
+    "queued": "pending",
+    "scheduled": "pending",
+    "blocked": "blocked",
+    "skipped": "skipped",
+}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A text about to be decided: for whom, why, what it says."""
+
+    phone: str
+    subject: str
+    purpose: str
+    kind: str
+    locale: str
+    body: str | None
+    priority: str = "default"
+    ticket: Ticket | None = None
+
+
+def sender_for(svc: Services, queue: Queue | None) -> str | None:
+    """The queue's own sender, else the service's default, else none (console needs none)."""
+    sender = (queue.sender if queue else None) or svc.settings.default_sender
+    if sender is None and svc.settings.sms_provider == "console":
+        return "console"
+    return sender
+
+
+def consent_decision(
+    session: Session,
+    svc: Services,
+    draft: Draft,
+    now: datetime,
+    facts: list[ConsentFact] | None = None,
+) -> Decision:
+    """What the consent policy says about `draft` right now."""
+    if facts is None:
+        facts = ledger.facts_of(session, draft.subject)
+    recent = peak_alerts_since(session, draft.subject, now - timedelta(hours=24))
+    return decide(
+        purpose=draft.purpose,
+        phone=draft.phone,
+        facts=facts,
+        now=now,
+        unreachable=ledger.is_unreachable(session, draft.subject),
+        peak_alerts_last_24h=recent if draft.purpose == "peak_alerts" else 0,
+    )
+
+
+def peak_alerts_since(session: Session, subject: str, since: datetime) -> int:
+    """How many peak-hour warnings went, or will go, to a number since `since`."""
+    return (
+        session.scalar(
+            select(func.count(Message.id)).where(
+                Message.subject == subject,
+                Message.purpose == "peak_alerts",
+                Message.decision.in_(("queued", "scheduled")),
+                Message.status.notin_(("dropped", "cancelled", "failed")),
+                func.coalesce(Message.send_at, Message.created_at) >= since,
+            )
+        )
+        or 0
+    )
+
+
+def record(
+    session: Session,
+    svc: Services,
+    draft: Draft,
+    decision: Decision,
+    now: datetime,
+    *,
+    queue: Queue | None,
+    event_pk: str | None,
+) -> Message:
+    """Add the message row for `draft` with `decision`, and its first status."""
+    sender = sender_for(svc, queue)
+    outcome, reason, rule = decision.outcome, decision.reason, decision.rule
+    if sender is None and outcome in ("queued", "scheduled"):
+        outcome, reason, rule = "blocked", "no_sender", "config.sender"
+    segments = count_segments(draft.body or "")
+    message = Message(
+        id=new_id("msg"),
+        event_pk=event_pk,
+        queue_id=queue.id if queue else None,
+        ticket_pk=draft.ticket.id if draft.ticket else None,
+        ticket_version=draft.ticket.version if draft.ticket else None,
+        ticket_ref=draft.ticket.ticket_id if draft.ticket else None,
+        phone=draft.phone,
+        subject=draft.subject,
+        sender=sender,
+        purpose=draft.purpose,
+        kind=draft.kind,
+        locale=draft.locale,
+        body=draft.body,
+        encoding=segments.encoding,
+        segments=segments.segments,
+        priority=draft.priority,
+        decision=outcome,
+        reason=reason,
+        rule=rule,
+        consent_record_id=decision.record_id,
+        status=FIRST_STATUS[outcome],
+        send_at=decision.send_at if outcome == "scheduled" else None,
+        attempts=0,
+        created_at=now,
+    )
+    message.history.append(
+        MessageStatus(status=message.status, detail=reason, source="decision", at=now)
+    )
+    session.add(message)
+    return message
+
+
+def skip(
+    session: Session,
+    svc: Services,
+    draft: Draft,
+    reason: str,
+    now: datetime,
+    *,
+    queue: Queue,
+    event_pk: str | None,
+) -> Message:
+    """Record that nothing worth sending came of an event for this ticket."""
+    decision = Decision(
+        outcome="skipped", reason=reason, rule=f"usefulness.{reason}", record_id=None, send_at=None
+    )
+    return record(session, svc, draft, decision, now, queue=queue, event_pk=event_pk)
+
+
+def set_status(
+    message: Message,
+    status: str,
+    now: datetime,
+    *,
+    source: str,
+    detail: str | None = None,
+    error_code: int | None = None,
+) -> None:
+    """Move a message to `status` and write that step into its history."""
+    message.status = status
+    message.status_reason = detail
+    if error_code is not None:
+        message.error_code = error_code
+    message.history.append(
+        MessageStatus(status=status, error_code=error_code, detail=detail, source=source, at=now)
+    )
