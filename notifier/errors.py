@@ -122,10 +122,14 @@ class ProviderError(NotifierError):
     slug = "provider"
     title = "SMS provider error"
 
-    def __init__(self, detail: str, *, code: int | None = None, transient: bool) -> None:
+    def __init__(
+        self, detail: str, *, code: int | None = None, transient: bool, ambiguous: bool = False
+    ) -> None:
         super().__init__(detail)
         self.code = code
         self.transient = transient
+        # The request may have reached the provider (a read timeout): look before resending.
+        self.ambiguous = ambiguous
 
 
 def invalid(field: str, message: str) -> ValidationFailedError:

@@ -15,6 +15,9 @@ from notifier.models import Message, MessageStatus, Queue, Ticket, new_id
 from notifier.segments import count_segments
 from notifier.services import Services
 
+# Answers to a customer's own message (HELP, STATUS, opt-out and opt-in confirmations) need
+# no opt-in: the customer asked. Only an unreachable number stops them.
+SERVICE = "service"
 # A decision's outcome becomes the message's first status.
 FIRST_STATUS = {
     "queued": "pending",
@@ -54,6 +57,11 @@ def consent_decision(
     facts: list[ConsentFact] | None = None,
 ) -> Decision:
     """What the consent policy says about `draft` right now."""
+    unreachable = ledger.is_unreachable(session, draft.subject)
+    if draft.purpose == SERVICE:
+        if unreachable:
+            return Decision("blocked", "unreachable", "unreachable", None, None)
+        return Decision("queued", None, "reply.customer_initiated", None, None)
     if facts is None:
         facts = ledger.facts_of(session, draft.subject)
     recent = peak_alerts_since(session, draft.subject, now - timedelta(hours=24))
@@ -62,7 +70,7 @@ def consent_decision(
         phone=draft.phone,
         facts=facts,
         now=now,
-        unreachable=ledger.is_unreachable(session, draft.subject),
+        unreachable=unreachable,
         peak_alerts_last_24h=recent if draft.purpose == "peak_alerts" else 0,
     )
 

@@ -72,6 +72,8 @@ class Brand:
 
 @dataclass(frozen=True)
 class _Line:
+    """One sentence of a text, by its catalog key."""
+
     key: str  # "section.name" in the catalog
     drop: int = 0  # 0: always kept; otherwise dropped to fit, the highest number first
 

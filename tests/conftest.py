@@ -33,8 +33,18 @@ os.environ.setdefault("NOTIFIER_SECRET_KEY", "test-secret-key-that-is-long-enoug
 
 # Saturday 28 November 2026, 11:05 in New York: the queue is open, quiet hours allow texts.
 START = datetime(2026, 11, 28, 16, 5, tzinfo=UTC)
-TABLES = ("message_statuses", "messages", "events", "tickets", "queues", "api_keys",
-          "subjects", "suppressions", "consent_records", "inbound_replies")
+TABLES = (
+    "message_statuses",
+    "messages",
+    "events",
+    "tickets",
+    "queues",
+    "api_keys",
+    "subjects",
+    "suppressions",
+    "consent_records",
+    "inbound_replies",
+)
 
 
 @pytest.fixture(scope="session")
@@ -144,10 +154,25 @@ def run_worker(svc: Services) -> None:
 
 
 @pytest.fixture
-def fake_twilio() -> Iterator[FakeTwilio]:
-    """A local server that answers like Twilio's Messages API."""
-    with FakeTwilio() as fake:
+def fake_twilio(clock: FixedClock) -> Iterator[FakeTwilio]:
+    """A local server that answers like Twilio's Messages API, on the service's clock."""
+    with FakeTwilio(clock=clock.now) as fake:
         yield fake
+
+
+SENDER = "+15005550006"
+
+
+def use_fake_twilio(overrides: dict[str, Any], fake: FakeTwilio) -> dict[str, Any]:
+    """Settings that send through the real Twilio client to `fake`."""
+    overrides.update(
+        sms_provider="twilio",
+        twilio_account_sid=fake.account_sid,
+        twilio_auth_token=fake.auth_token,
+        twilio_from_number=SENDER,
+        twilio_api_base_url=fake.base_url,
+    )
+    return overrides
 
 
 class LiveServer:
@@ -192,13 +217,13 @@ class Api:
     def call(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         """One request with the bearer key."""
         headers = {"Authorization": f"Bearer {self.key}", **kwargs.pop("headers", {})}
-        return self.http.request(method, self.base_url + path, headers=headers, timeout=10,
-                                 **kwargs)
+        return self.http.request(
+            method, self.base_url + path, headers=headers, timeout=10, **kwargs
+        )
 
     def put_queue(self, queue_id: str, **settings: Any) -> requests.Response:
         """Create or replace a queue."""
-        body = {"name": "Service desk", "timezone": "America/New_York", "brand": "Acme",
-                **settings}
+        body = {"name": "Service desk", "timezone": "America/New_York", "brand": "Acme", **settings}
         return self.call("PUT", f"/v1/queues/{queue_id}", json=body)
 
     def event(self, body: dict[str, Any], **kwargs: Any) -> requests.Response:
@@ -214,8 +239,17 @@ def api(live: LiveServer, admin_key: str) -> Iterator[Api]:
     client.http.close()
 
 
-def joined(event_id: str, ticket: str, phone: str, *, position: int = 4, eta: int | None = 25,
-           consent: bool = True, queue: str = "desk", **ticket_fields: Any) -> dict[str, Any]:
+def joined(
+    event_id: str,
+    ticket: str,
+    phone: str,
+    *,
+    position: int = 4,
+    eta: int | None = 25,
+    consent: bool = True,
+    queue: str = "desk",
+    **ticket_fields: Any,
+) -> dict[str, Any]:
     """A `ticket.joined` event body, with a kiosk opt-in unless `consent=False`."""
     body: dict[str, Any] = {
         "id": event_id,
@@ -227,8 +261,15 @@ def joined(event_id: str, ticket: str, phone: str, *, position: int = 4, eta: in
     if eta is not None:
         body["ticket"]["eta_minutes"] = eta
     if consent:
-        body["consent"] = {"purposes": ["queue_updates"], "action": "grant", "method": "kiosk",
-                           "captured_at": START.isoformat(),
-                           "disclosure": {"text": "Text me about my place in line.",
-                                          "version": "kiosk-3", "language": "en"}}
+        body["consent"] = {
+            "purposes": ["queue_updates"],
+            "action": "grant",
+            "method": "kiosk",
+            "captured_at": START.isoformat(),
+            "disclosure": {
+                "text": "Text me about my place in line.",
+                "version": "kiosk-3",
+                "language": "en",
+            },
+        }
     return body

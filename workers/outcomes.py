@@ -55,6 +55,10 @@ def back_to_pending(svc: Services, message_id: str, send_at: datetime, why: str)
 
 def failed(svc: Services, message_id: str, error: ProviderError) -> str:
     """Retry a transient failure with backoff; record a permanent one and what it means."""
+    if error.ambiguous:
+        # Twilio may have the text although we never heard its answer: look before resending.
+        log.warning("no answer about %s: %s; reconciling", message_id, error.detail)
+        return reconcile(svc, message_id)
     now = svc.clock.now()
     with svc.db.session() as session:
         message = session.get_one(Message, message_id)
@@ -122,8 +126,9 @@ def reconcile(svc: Services, message_id: str) -> str:
             message.provider_sid, message.sent_at = receipt.provider_sid, now
             set_status(message, "sent", now, source="reconcile", detail=receipt.status)
             return "reconciled: sent"
-        message.send_at = now
+        retry_at = now + timedelta(seconds=backoff(message.attempts))
+        message.send_at = retry_at
         set_status(message, "pending", now, source="reconcile", detail="not at provider")
     log.info("%s to %s was not at the provider; sending again", message_id, mask(to))
-    svc.dispatcher.enqueue([Due(message_id, priority, None)])
+    svc.dispatcher.enqueue([Due(message_id, priority, retry_at)])
     return "reconciled: resend"

@@ -69,7 +69,11 @@ class TwilioProvider:
         except TwilioRestException as error:
             raise _classify(error) from error
         except requests.RequestException as error:
-            raise ProviderError(f"Twilio did not answer: {error}", transient=True) from error
+            # Only a connection never made is sure not to have delivered the request.
+            sure = isinstance(error, requests.ConnectTimeout) or _refused(error)
+            raise ProviderError(
+                f"Twilio did not answer: {error}", transient=True, ambiguous=not sure
+            ) from error
         return Receipt(str(message.sid), str(message.status))
 
     def find_sent(self, to: str, body: str, since: datetime) -> Receipt | None:
@@ -86,6 +90,10 @@ class TwilioProvider:
             if message.body == body and message.date_created and message.date_created >= since:
                 return Receipt(str(message.sid), str(message.status))
         return None
+
+
+def _refused(error: requests.RequestException) -> bool:
+    return isinstance(error, requests.ConnectionError) and "refused" in str(error).lower()
 
 
 def _classify(error: TwilioRestException) -> ProviderError:

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from notifier.services import Services
-from tests.conftest import Api, LiveServer, joined, run_worker
-from tests.e2e.conftest import SENDER
+from tests.conftest import SENDER, Api, LiveServer, joined, run_worker
 from tests.fakes.twilio import FakeTwilio
 
 PHONE = "+13055550142"

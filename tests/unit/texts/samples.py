@@ -59,19 +59,38 @@ def first_texts(locale: str, who: texts.Brand) -> dict[str, str]:
     """Every text that takes `first`, rendered as the first text to a number."""
     return {
         "joined": texts.joined(
-            locale, who, ticket=TICKET, position=POSITION, eta_minutes=ETA,
-            come_back=COME_BACK, peak=PEAK, quieter=PEAK.end, first=True,
+            locale,
+            who,
+            ticket=TICKET,
+            position=POSITION,
+            eta_minutes=ETA,
+            come_back=COME_BACK,
+            peak=PEAK,
+            quieter=PEAK.end,
+            first=True,
         ),
         "position_update": texts.position_update(
-            locale, who, ticket=TICKET, position=POSITION, eta_minutes=ETA,
-            come_back=COME_BACK, first=True,
+            locale,
+            who,
+            ticket=TICKET,
+            position=POSITION,
+            eta_minutes=ETA,
+            come_back=COME_BACK,
+            first=True,
         ),
         "called": texts.called(
             locale, who, ticket=TICKET, counter=COUNTER, hold_minutes=15, first=True
         ),
         "delayed": texts.delayed(
-            locale, who, ticket=TICKET, delay_minutes=ETA, come_back=COME_BACK, action=ACTION,
-            compensation=COMPENSATION, apologize=True, first=True,
+            locale,
+            who,
+            ticket=TICKET,
+            delay_minutes=ETA,
+            come_back=COME_BACK,
+            action=ACTION,
+            compensation=COMPENSATION,
+            apologize=True,
+            first=True,
         ),
         "peak_alert": texts.peak_alert(
             locale, who, window=PEAK, quieter=PEAK.end, note=COMPENSATION, first=True

@@ -79,8 +79,13 @@ def test_rule_words_are_lower_case_and_present(locale: str) -> None:
 
 def test_rule_words_cover_the_phrases_messages_md_names() -> None:
     forbidden = texts.DELAY_FORBIDDEN_PHRASES["en"]
-    for phrase in ("to be honest", "as far as i know", "i hear you, but", "i want you to know",
-                   "we apologize for any inconvenience"):
+    for phrase in (
+        "to be honest",
+        "as far as i know",
+        "i hear you, but",
+        "i want you to know",
+        "we apologize for any inconvenience",
+    ):
         assert phrase in forbidden
     assert {"sorry", "apologize", "apologise"} <= set(texts.APOLOGY_WORDS["en"])
     assert {"perdón", "disculp", "lo sentimos"} <= set(texts.APOLOGY_WORDS["es"])

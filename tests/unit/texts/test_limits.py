@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from notifier import texts
-from notifier.segments import count_segments, fits
+from notifier.segments import count_segments, fits, fold_to_gsm7
 from tests.unit.texts import samples
 from tests.unit.texts.samples import (
     ACTION,
@@ -76,22 +76,52 @@ def test_too_long_producer_text_is_shortened_not_dropped(locale: str) -> None:
 def test_absurd_values_still_fit_and_keep_the_opt_out_line(locale: str) -> None:
     huge = brand("Brand " * 100, contact="call us " * 200)
     text = texts.delayed(
-        locale, huge, ticket="T" * 300, delay_minutes=15, come_back=COME_BACK,
-        action="move " * 500, compensation="\N{GRINNING FACE}" * 300, apologize=True, first=True,
+        locale,
+        huge,
+        ticket="T" * 300,
+        delay_minutes=15,
+        come_back=COME_BACK,
+        action="move " * 500,
+        compensation="\N{GRINNING FACE}" * 300,
+        apologize=True,
+        first=True,
     )
     assert fits(text)
     assert "Brand" in text[:6]
     assert text.endswith(OPT_OUT_LINES[locale])
     for name, text in all_texts(locale, huge).items():
         assert fits(text), name
-    assert fits(texts.peak_alert(locale, huge, window=PEAK, quieter=PEAK.end,
-                                 note="x" * 5000, first=True))
+    assert fits(
+        texts.peak_alert(locale, huge, window=PEAK, quieter=PEAK.end, note="x" * 5000, first=True)
+    )
 
 
 def test_producer_text_goes_on_one_line() -> None:
     text = texts.delayed(
-        "en", brand(), ticket="A1", delay_minutes=15, come_back=None,
-        action="We opened\n\na second   counter.", compensation=None, apologize=False, first=False,
+        "en",
+        brand(),
+        ticket="A1",
+        delay_minutes=15,
+        come_back=None,
+        action="We opened\n\na second   counter.",
+        compensation=None,
+        apologize=False,
+        first=False,
     )
     assert "We opened a second counter." in text
     assert "\n" not in text
+
+
+@pytest.mark.parametrize("locale", ["es", "et"])
+def test_accents_are_kept_when_the_text_fits_with_them(locale: str) -> None:
+    name = NATIVE_BRANDS[locale]
+    assert name in texts.acknowledgment(locale, brand(name))
+
+
+@pytest.mark.parametrize("locale", ["es", "et"])
+def test_accents_give_way_before_any_line_is_dropped(locale: str) -> None:
+    name = NATIVE_BRANDS[locale]
+    text = samples.first_texts(locale, brand(name))["joined"]
+    assert fold_to_gsm7(name) in text
+    assert catalog(locale)["common.status_hint"] in text
+    assert count_segments(text).encoding == "GSM-7"

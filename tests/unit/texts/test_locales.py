@@ -50,7 +50,11 @@ def test_times_are_written_in_the_queue_time_zone_and_the_language_format(locale
 
 def test_english_times_use_a_plain_space_so_the_text_stays_gsm7() -> None:
     text = texts.status_reply(
-        "en", brand(), ticket="A1", position=3, eta_minutes=20,
+        "en",
+        brand(),
+        ticket="A1",
+        position=3,
+        eta_minutes=20,
         come_back=datetime(2026, 11, 28, 12, 35, tzinfo=UTC),
     )
     assert "2:35 PM" in text
@@ -60,6 +64,10 @@ def test_english_times_use_a_plain_space_so_the_text_stays_gsm7() -> None:
 def test_naive_times_are_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
         texts.status_reply(
-            "en", brand(), ticket="A1", position=3, eta_minutes=20,
+            "en",
+            brand(),
+            ticket="A1",
+            position=3,
+            eta_minutes=20,
             come_back=datetime(2026, 11, 28, 14, 35),
         )

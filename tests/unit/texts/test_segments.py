@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notifier.segments import MAX_SEGMENTS, SegmentCount, count_segments, fits
+from notifier.segments import MAX_SEGMENTS, SegmentCount, count_segments, fits, fold_to_gsm7
 
 
 def test_empty_text_takes_no_segment() -> None:
@@ -80,3 +80,13 @@ def test_surrogate_pair_is_never_split_across_segments() -> None:
     # 134 units would be 2 segments, but the emoji cannot straddle the 67-unit boundary.
     text = "a" * 66 + "😀" + "a" * 66
     assert count_segments(text) == SegmentCount("UCS-2", 3, 134)
+
+
+def test_fold_to_gsm7_drops_only_the_accents_gsm7_lacks() -> None:
+    assert fold_to_gsm7("Tõnismäe Pública Ñuñoa Crème") == "Tonismäe Publica Ñuñoa Crème"
+    assert fold_to_gsm7("“Desk 2” – it’s here…") == '"Desk 2" - it\'s here...'
+    assert fold_to_gsm7("2:35\u202fPM") == "2:35 PM"
+
+
+def test_fold_to_gsm7_leaves_what_has_no_gsm7_spelling() -> None:
+    assert fold_to_gsm7("上海 😀") == "上海 😀"

@@ -1,0 +1,167 @@
+"""The deliver job: claimed once, sent once, retried when it should be, reconciled after a crash."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select, update
+
+from notifier.clock import FixedClock
+from notifier.models import ConsentRecord, Message, Suppression
+from notifier.services import Services
+from notifier.sms import OutgoingText
+from tests.conftest import SENDER, joined, run_worker, use_fake_twilio
+from tests.fakes.twilio import FakeTwilio
+from workers import outcomes
+from workers.deliver import STUCK_AFTER, deliver
+from workers.relay import relay_once
+
+PHONE = "+13055550142"
+
+
+@pytest.fixture
+def overrides(overrides: dict[str, Any], fake_twilio: FakeTwilio) -> dict[str, Any]:
+    """Send through the real Twilio client to the fake."""
+    return use_fake_twilio(overrides, fake_twilio)
+
+
+@pytest.fixture
+def message_id(app: Any, svc: Services, admin_key: str) -> str:
+    """A queued acknowledgment, accepted through the API but not yet delivered."""
+    client: FlaskClient = app.test_client()
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    client.put(
+        "/v1/queues/desk", json={"name": "Desk", "timezone": "America/New_York"}, headers=headers
+    )
+    answer = client.post("/v1/events", json=joined("evt-1", "A17", PHONE), headers=headers)
+    svc.redis.flushdb()  # the tests run the job by hand
+    return str(answer.get_json()["notifications"][0]["id"])
+
+
+def status_of(svc: Services, message_id: str) -> Message:
+    """The message as stored now."""
+    with svc.db.session() as session:
+        message = session.get_one(Message, message_id)
+        session.expunge(message)
+        return message
+
+
+def test_running_the_job_twice_sends_once(
+    svc: Services, message_id: str, fake_twilio: FakeTwilio
+) -> None:
+    assert deliver(message_id) == "sent"
+    assert deliver(message_id) == "already sent"
+
+    assert len(fake_twilio.messages) == 1
+    message = status_of(svc, message_id)
+    assert message.provider_sid == fake_twilio.messages[0].sid
+    assert [h.status for h in message.history] == ["pending", "sending", "sent"]
+
+
+def test_transient_failure_retries_later_with_backoff(
+    svc: Services, message_id: str, fake_twilio: FakeTwilio, clock: FixedClock
+) -> None:
+    fake_twilio.fail_next(status=503)
+
+    assert deliver(message_id) == "retrying"
+    message = status_of(svc, message_id)
+    assert message.status == "pending" and message.send_at is not None
+    assert message.send_at > clock.now()
+    assert deliver(message_id) == "already pending"  # not before its time
+
+    clock.set(message.send_at)
+    assert deliver(message_id) == "sent"
+    assert len(fake_twilio.messages) == 1
+
+
+def test_permanent_failure_is_recorded_with_the_twilio_code(
+    svc: Services, message_id: str, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.fail_next(status=400, code=21614)
+
+    assert deliver(message_id) == "failed: 21614"
+
+    message = status_of(svc, message_id)
+    assert (message.status, message.error_code) == ("failed", 21614)
+    with svc.db.session() as session:
+        assert session.get(Suppression, message.subject) is not None
+
+
+def test_carrier_opt_out_writes_a_revocation(
+    svc: Services, message_id: str, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.fail_next(status=400, code=21610)
+
+    deliver(message_id)
+
+    with svc.db.session() as session:
+        last = session.scalars(select(ConsentRecord).order_by(ConsentRecord.seq.desc())).first()
+        assert last is not None
+        assert (last.action, last.method) == ("revoke", "carrier")
+
+
+def test_timeout_after_twilio_got_the_text_is_reconciled_not_resent(
+    svc: Services, message_id: str, fake_twilio: FakeTwilio
+) -> None:
+    fake_twilio.hang_next(0.5)  # Twilio takes the text but answers too late
+    svc.provider._http.timeout = 0.1  # type: ignore[attr-defined]
+
+    assert deliver(message_id) == "reconciled: sent"
+
+    assert len(fake_twilio.messages) == 1
+    message = status_of(svc, message_id)
+    assert (message.status, message.provider_sid) == ("sent", fake_twilio.messages[0].sid)
+
+
+def test_text_left_sending_by_a_crash_that_reached_twilio_is_not_sent_again(
+    svc: Services, message_id: str, fake_twilio: FakeTwilio, clock: FixedClock
+) -> None:
+    message = status_of(svc, message_id)
+    _crash_while_sending(svc, message_id)
+    svc.provider.send(OutgoingText(PHONE, SENDER, message.body or "", None))  # then it died
+
+    clock.set(clock.now() + STUCK_AFTER + timedelta(seconds=1))
+    assert relay_once(svc) == 1
+    run_worker(svc)
+
+    assert len(fake_twilio.messages) == 1
+    assert status_of(svc, message_id).status == "sent"
+
+
+def test_text_left_sending_that_never_reached_twilio_is_sent_once(
+    svc: Services, message_id: str, fake_twilio: FakeTwilio, clock: FixedClock
+) -> None:
+    _crash_while_sending(svc, message_id)
+
+    clock.set(clock.now() + STUCK_AFTER + timedelta(seconds=1))
+    relay_once(svc)
+    run_worker(svc)  # not at Twilio: back to pending, retried after a backoff
+    retry_at = status_of(svc, message_id).send_at
+    assert retry_at is not None
+    clock.set(retry_at)
+    assert deliver(message_id) == "sent"
+
+    assert len(fake_twilio.messages) == 1
+    assert status_of(svc, message_id).status == "sent"
+
+
+def _crash_while_sending(svc: Services, message_id: str) -> None:
+    """Leave the message as a worker that died mid-send would: claimed, `sending`."""
+    with svc.db.session() as session:
+        session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(status="sending", claimed_at=svc.clock.now(), send_at=None)
+        )
+
+
+def test_backoff_grows_and_stays_capped() -> None:
+    firsts = [outcomes.backoff(1) for _ in range(50)]
+    later = [outcomes.backoff(12) for _ in range(50)]
+
+    assert all(1.0 <= s <= 2.0 for s in firsts)
+    assert all(s <= outcomes.BACKOFF_CAP_SECONDS for s in later)
+    assert len(set(firsts)) > 1  # jittered
