@@ -36,7 +36,7 @@ def create_app(
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
     app.extensions["notifier"] = svc
     # Imported for their side effect: each registers the handlers of its event types.
-    from notifier import tickets  # noqa: F401
+    from notifier import queue_events, tickets  # noqa: F401
 
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)

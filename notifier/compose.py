@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from notifier import peaks, texts
 from notifier.models import Queue, Ticket
-from notifier.waits import come_back_at, quieter_time
+from notifier.waits import PeakWindow, come_back_at, quieter_time
+
+
+@dataclass(frozen=True)
+class DelayNotice:
+    """What a `queue.delayed` event says."""
+
+    minutes: int
+    action: str | None
+    compensation: str | None
 
 
 def brand(queue: Queue) -> texts.Brand:
@@ -43,4 +53,60 @@ def joined(queue: Queue, ticket: Ticket, now: datetime) -> str:
         peak=peak,
         quieter=quieter_time(peak) if peak else None,
         first=True,
+    )
+
+
+def position_update(queue: Queue, ticket: Ticket, now: datetime) -> str:
+    """A ticket's new place and come-back time."""
+    return texts.position_update(
+        locale(queue, ticket),
+        brand(queue),
+        ticket=ticket.ticket_id,
+        position=ticket.position or 1,
+        eta_minutes=ticket.eta_minutes,
+        come_back=come_back(queue, ticket, now),
+        first=False,
+    )
+
+
+def called(queue: Queue, ticket: Ticket) -> str:
+    """It's your turn: where to go, how long the place is held."""
+    return texts.called(
+        locale(queue, ticket),
+        brand(queue),
+        ticket=ticket.ticket_id,
+        counter=ticket.counter,
+        hold_minutes=queue.hold_minutes,
+        first=False,
+    )
+
+
+def delayed(
+    queue: Queue, ticket: Ticket, now: datetime, delay: DelayNotice, apologize: bool
+) -> str:
+    """A delay notice for one ticket."""
+    return texts.delayed(
+        locale(queue, ticket),
+        brand(queue),
+        ticket=ticket.ticket_id,
+        delay_minutes=delay.minutes,
+        come_back=come_back(queue, ticket, now),
+        action=delay.action,
+        compensation=delay.compensation,
+        apologize=apologize,
+        first=False,
+    )
+
+
+def peak_alert(
+    queue: Queue, ticket_locale: str | None, window: PeakWindow, note: str | None
+) -> str:
+    """A warning ahead of a busy window, with the quieter time to come instead."""
+    return texts.peak_alert(
+        texts.pick_locale(ticket_locale, queue.locale),
+        brand(queue),
+        window=window,
+        quieter=quieter_time(window),
+        note=note,
+        first=False,
     )

@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from notifier.clock import Clock
 from notifier.db import Database
-from notifier.models import Message
+from notifier.models import Fanout, Message
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 # then ordinary texts about a ticket, then fan-outs and peak-hour warnings.
 QUEUE_NAMES = ("urgent", "default", "bulk")
 DELIVER = "workers.deliver.deliver"
+FANOUT = "workers.fanout.run"
 PIPELINE_BATCH = 500
 JOB_RESULT_TTL = 0
 JOB_FAILURE_TTL = 7 * 24 * 3600
@@ -36,9 +37,9 @@ JOB_FAILURE_TTL = 7 * 24 * 3600
 
 @dataclass(frozen=True)
 class Due:
-    """A message that should be on a queue: which one, how urgent, from when."""
+    """A row whose job should be on a queue: which one, how urgent, from when."""
 
-    message_id: str
+    row_id: str
     priority: str
     send_at: datetime | None
 
@@ -57,20 +58,23 @@ class Dispatcher:
         self._clock = clock
         self.queues = {name: Queue(name, connection=redis) for name in QUEUE_NAMES}
 
-    def enqueue(self, items: Sequence[Due]) -> int:
-        """Enqueue deliver jobs for `items`; on a Redis failure leave them for the relay."""
+    def enqueue(
+        self, items: Sequence[Due], func: str = DELIVER, model: type[Message | Fanout] = Message
+    ) -> int:
+        """Enqueue a `func` job per item (deliver jobs for messages, unless told otherwise);
+        on a Redis failure leave the rest for the relay. Answer how many were enqueued."""
         done = 0
         for start in range(0, len(items), PIPELINE_BATCH):
             batch = items[start : start + PIPELINE_BATCH]
-            job_ids = {m.message_id: f"{m.message_id}-{uuid.uuid4().hex[:8]}" for m in batch}
+            job_ids = {m.row_id: f"{m.row_id}-{uuid.uuid4().hex[:8]}" for m in batch}
             try:
-                self._push(batch, job_ids)
+                self._push(batch, job_ids, func)
             except RedisError as error:
                 log.warning(
-                    "Redis unreachable, %d texts wait for the relay: %s", len(items) - done, error
+                    "Redis unreachable, %d jobs wait for the relay: %s", len(items) - done, error
                 )
                 break
-            self._mark_enqueued(job_ids)
+            self._mark_enqueued(model, job_ids)
             done += len(batch)
         return done
 
@@ -94,7 +98,7 @@ class Dispatcher:
             found = pipe.execute()
         return {job_id for job_id, exists in zip(job_ids, found, strict=True) if not exists}
 
-    def _push(self, batch: Sequence[Due], job_ids: Mapping[str, str]) -> None:
+    def _push(self, batch: Sequence[Due], job_ids: Mapping[str, str], func: str) -> None:
         now = self._clock.now()
         with self.redis.pipeline() as pipe:
             for name, queue in self.queues.items():
@@ -102,35 +106,35 @@ class Dispatcher:
                 ready = [m for m in mine if not _later(m, now)]
                 if ready:
                     queue.enqueue_many(
-                        [_job_data(m, job_ids[m.message_id]) for m in ready], pipeline=pipe
+                        [_job_data(func, m, job_ids[m.row_id]) for m in ready], pipeline=pipe
                     )
                 for m in mine:
                     if _later(m, now):
                         job = queue.create_job(
-                            DELIVER,
-                            args=(m.message_id,),
-                            job_id=job_ids[m.message_id],
+                            func,
+                            args=(m.row_id,),
+                            job_id=job_ids[m.row_id],
                             result_ttl=JOB_RESULT_TTL,
                             failure_ttl=JOB_FAILURE_TTL,
                         )
                         queue.schedule_job(job, m.send_at, pipeline=pipe)  # type: ignore[arg-type]
             pipe.execute()
 
-    def _mark_enqueued(self, job_ids: Mapping[str, str]) -> None:
+    def _mark_enqueued(self, model: type[Message | Fanout], job_ids: Mapping[str, str]) -> None:
         now = self._clock.now()
         rows = [{"id": m, "job_id": j, "enqueued_at": now} for m, j in job_ids.items()]
         with self._db.session() as session:
-            session.execute(update(Message), rows)
+            session.execute(update(model), rows)
 
 
 def _later(item: Due, now: datetime) -> bool:
     return item.send_at is not None and item.send_at > now
 
 
-def _job_data(item: Due, job_id: str) -> Any:
+def _job_data(func: str, item: Due, job_id: str) -> Any:
     return Queue.prepare_data(
-        DELIVER,
-        args=(item.message_id,),
+        func,
+        args=(item.row_id,),
         job_id=job_id,
         result_ttl=JOB_RESULT_TTL,
         failure_ttl=JOB_FAILURE_TTL,

@@ -11,10 +11,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notifier.dispatch import Due, due
+from notifier.dispatch import FANOUT, Due, due
 from notifier.errors import invalid
 from notifier.keys import Caller
-from notifier.models import Event, Message, Queue, new_id
+from notifier.models import Event, Fanout, Message, Queue, new_id
 from notifier.schemas import EventAccepted, NotificationOut
 from notifier.services import Services
 
@@ -31,7 +31,7 @@ class Context:
     now: datetime
     messages: list[Message] = field(default_factory=list)
     recipients: int | None = None
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    fanouts: list[Fanout] = field(default_factory=list)
 
 
 Handler = Callable[[Context, Any], None]
@@ -65,6 +65,7 @@ def accept(
             answer = _answer(event.id, ctx)
             row.response = answer.model_dump(mode="json")
             queued = [due(m) for m in ctx.messages if m.decision in ("queued", "scheduled")]
+            fanouts = [Due(f.id, "bulk", None) for f in ctx.fanouts]
     except IntegrityError:
         # Another request with the same id committed first: answer as it did.
         with svc.db.session() as session:
@@ -72,15 +73,11 @@ def accept(
         if first is None:
             raise
         return 200, first
-    _after_commit(svc, queued, ctx)
-    return 202, answer
-
-
-def _after_commit(svc: Services, queued: list[Due], ctx: Context) -> None:
     if queued:
         svc.dispatcher.enqueue(queued)
-    for action in ctx.after_commit:
-        action()
+    if fanouts:
+        svc.dispatcher.enqueue(fanouts, FANOUT, Fanout)
+    return 202, answer
 
 
 def _context(session: Session, svc: Services, caller: Caller, event: Any) -> Context:

@@ -16,6 +16,7 @@ from consent.records import ConsentFact
 from notifier.errors import FieldError, ValidationFailedError
 from notifier.models import ConsentRecord, LedgerHead, Subject, Suppression, new_id
 from notifier.phones import Pseudonymizer
+from notifier.schemas import ConsentIn
 
 HEAD_ID = 1
 CHAIN_BATCH = 1000
@@ -53,6 +54,25 @@ def check_provable(record: NewRecord, prefix: str = "") -> None:
         raise ValidationFailedError(
             f"a grant for an EU/EEA/UK number or of peak_alerts must carry {names}", missing
         )
+
+
+def producer_record(consent: ConsentIn, phone: str, source: str, prefix: str = "") -> NewRecord:
+    """A record from what a producer sent; refused (422) if the law wants more proof."""
+    disclosure = consent.disclosure
+    new = NewRecord(
+        phone=phone,
+        purposes=tuple(consent.purposes),
+        action=consent.action,
+        method=consent.method,
+        source=source,
+        captured_at=consent.captured_at,
+        disclosure_text=disclosure.text if disclosure else None,
+        disclosure_version=disclosure.version if disclosure else None,
+        disclosure_language=disclosure.language if disclosure else None,
+        evidence=consent.evidence.model_dump(exclude_none=True),
+    )
+    check_provable(new, prefix)
+    return new
 
 
 def append(

@@ -76,8 +76,12 @@ class Ticket(Base):
     state: Mapped[str] = mapped_column(String(16))
     close_reason: Mapped[str | None] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # What the customer was last told, so that updates text only what matters to them.
+    notified_position: Mapped[int | None]
+    notified_call_at: Mapped[datetime | None]
     joined_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    last_event_at: Mapped[datetime]
     last_apology_at: Mapped[datetime | None]
 
     queue: Mapped[Queue] = relationship(lazy="joined")
@@ -113,10 +117,12 @@ class Message(Base):
         Index("ix_messages_ticket", "ticket_pk", "status"),
         Index("ix_messages_subject", "subject", "created_at"),
         Index("ix_messages_provider_sid", "provider_sid"),
+        Index("ix_messages_fanout", "fanout_id", "subject"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     event_pk: Mapped[str | None] = mapped_column(ForeignKey("events.id"))
+    fanout_id: Mapped[str | None] = mapped_column(ForeignKey("fanouts.id"))
     queue_id: Mapped[str | None] = mapped_column(String(64))
     ticket_pk: Mapped[str | None] = mapped_column(ForeignKey("tickets.id", ondelete="SET NULL"))
     ticket_version: Mapped[int | None]
@@ -150,6 +156,26 @@ class Message(Base):
     history: Mapped[list[MessageStatus]] = relationship(
         order_by="MessageStatus.id", cascade="all, delete-orphan", lazy="selectin"
     )
+
+
+class Fanout(Base):
+    """A queue-wide job (delay notices, peak-hour warnings) that decides texts for many."""
+
+    __tablename__ = "fanouts"
+    __table_args__ = (Index("ix_fanouts_state", "state", "enqueued_at"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    queue_id: Mapped[str] = mapped_column(ForeignKey("queues.id"))
+    event_pk: Mapped[str | None] = mapped_column(ForeignKey("events.id"))
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(12))
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    job_id: Mapped[str | None] = mapped_column(String(60))
+    enqueued_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
 
 
 class MessageStatus(Base):

@@ -54,41 +54,47 @@ def consent_decision(
     svc: Services,
     draft: Draft,
     now: datetime,
+    *,
     facts: list[ConsentFact] | None = None,
+    unreachable: bool | None = None,
+    message_id: str | None = None,
 ) -> Decision:
-    """What the consent policy says about `draft` right now."""
-    unreachable = ledger.is_unreachable(session, draft.subject)
+    """What the consent policy says about `draft` at `now`; a fan-out passes what it read."""
+    if unreachable is None:
+        unreachable = ledger.is_unreachable(session, draft.subject)
     if draft.purpose == SERVICE:
         if unreachable:
             return Decision("blocked", "unreachable", "unreachable", None, None)
         return Decision("queued", None, "reply.customer_initiated", None, None)
     if facts is None:
         facts = ledger.facts_of(session, draft.subject)
-    recent = peak_alerts_since(session, draft.subject, now - timedelta(hours=24))
+    recent = 0
+    if draft.purpose == "peak_alerts":
+        recent = peak_alerts_since(session, draft.subject, now - timedelta(hours=24), message_id)
     return decide(
         purpose=draft.purpose,
         phone=draft.phone,
         facts=facts,
         now=now,
         unreachable=unreachable,
-        peak_alerts_last_24h=recent if draft.purpose == "peak_alerts" else 0,
+        peak_alerts_last_24h=recent,
     )
 
 
-def peak_alerts_since(session: Session, subject: str, since: datetime) -> int:
+def peak_alerts_since(
+    session: Session, subject: str, since: datetime, other_than: str | None = None
+) -> int:
     """How many peak-hour warnings went, or will go, to a number since `since`."""
-    return (
-        session.scalar(
-            select(func.count(Message.id)).where(
-                Message.subject == subject,
-                Message.purpose == "peak_alerts",
-                Message.decision.in_(("queued", "scheduled")),
-                Message.status.notin_(("dropped", "cancelled", "failed")),
-                func.coalesce(Message.send_at, Message.created_at) >= since,
-            )
-        )
-        or 0
+    query = select(func.count(Message.id)).where(
+        Message.subject == subject,
+        Message.purpose == "peak_alerts",
+        Message.decision.in_(("queued", "scheduled")),
+        Message.status.in_(("pending", "sending", "sent", "delivered")),
+        func.coalesce(Message.send_at, Message.created_at) >= since,
     )
+    if other_than is not None:
+        query = query.where(Message.id != other_than)
+    return session.scalar(query) or 0
 
 
 def record(
@@ -100,6 +106,7 @@ def record(
     *,
     queue: Queue | None,
     event_pk: str | None,
+    fanout_id: str | None = None,
 ) -> Message:
     """Add the message row for `draft` with `decision`, and its first status."""
     sender = sender_for(svc, queue)
@@ -110,6 +117,7 @@ def record(
     message = Message(
         id=new_id("msg"),
         event_pk=event_pk,
+        fanout_id=fanout_id,
         queue_id=queue.id if queue else None,
         ticket_pk=draft.ticket.id if draft.ticket else None,
         ticket_version=draft.ticket.version if draft.ticket else None,
@@ -149,12 +157,15 @@ def skip(
     *,
     queue: Queue,
     event_pk: str | None,
+    fanout_id: str | None = None,
 ) -> Message:
-    """Record that nothing worth sending came of an event for this ticket."""
+    """Record that nothing worth sending came of an event for this recipient."""
     decision = Decision(
         outcome="skipped", reason=reason, rule=f"usefulness.{reason}", record_id=None, send_at=None
     )
-    return record(session, svc, draft, decision, now, queue=queue, event_pk=event_pk)
+    return record(
+        session, svc, draft, decision, now, queue=queue, event_pk=event_pk, fanout_id=fanout_id
+    )
 
 
 def set_status(

@@ -2,36 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import delete, select
 
 from notifier import compose
+from notifier.errors import invalid
 from notifier.events import Context, handles
-from notifier.ledger import NewRecord, append, check_provable
-from notifier.models import Suppression, Ticket, new_id
-from notifier.outbox import Draft, consent_decision, record
+from notifier.ledger import append, producer_record
+from notifier.models import Message, Queue, Suppression, Ticket, new_id
+from notifier.outbox import Draft, consent_decision, record, set_status, skip
 from notifier.phones import region_for_timezone, to_e164
-from notifier.schemas import ConsentIn, TicketJoined
+from notifier.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 
 OPEN_STATES = ("waiting", "called")
-
-
-def producer_record(consent: ConsentIn, phone: str, source: str, prefix: str = "") -> NewRecord:
-    """A ledger record from what a producer sent; refused (422) if the law wants more proof."""
-    disclosure = consent.disclosure
-    new = NewRecord(
-        phone=phone,
-        purposes=tuple(consent.purposes),
-        action=consent.action,
-        method=consent.method,
-        source=source,
-        captured_at=consent.captured_at,
-        disclosure_text=disclosure.text if disclosure else None,
-        disclosure_version=disclosure.version if disclosure else None,
-        disclosure_language=disclosure.language if disclosure else None,
-        evidence=consent.evidence.model_dump(exclude_none=True),
-    )
-    check_provable(new, prefix)
-    return new
+QUEUE_UPDATES = "queue_updates"
 
 
 def open_ticket(ctx: Context, ticket_id: str) -> Ticket | None:
@@ -48,6 +33,109 @@ def open_ticket(ctx: Context, ticket_id: str) -> Ticket | None:
     )
 
 
+def known_ticket(ctx: Context, ticket_id: str) -> Ticket:
+    """The open ticket with this id, else its latest closed one; 422 if there is none."""
+    ticket = open_ticket(ctx, ticket_id) or ctx.session.scalar(
+        select(Ticket)
+        .where(Ticket.queue_id == ctx.queue.id, Ticket.ticket_id == ticket_id)
+        .order_by(Ticket.joined_at.desc())
+        .limit(1)
+    )
+    if ticket is None:
+        raise invalid("ticket.id", f"unknown ticket {ticket_id!r} in queue {ctx.queue.id!r}")
+    return ticket
+
+
+def call_at(ticket: Ticket, at: datetime) -> datetime | None:
+    """When the ticket is expected to be called, by the estimate given at `at`."""
+    return None if ticket.eta_minutes is None else at + timedelta(minutes=ticket.eta_minutes)
+
+
+def worth_texting(queue: Queue, ticket: Ticket, at: datetime) -> bool:
+    """An update matters when it crosses a notify position or moves the call time enough."""
+    told, now_at = ticket.notified_position, ticket.position
+    if told is not None and now_at is not None:
+        if any(now_at <= mark < told for mark in queue.notify_at_positions):
+            return True
+    expected = call_at(ticket, at)
+    if expected is None:
+        return False
+    if ticket.notified_call_at is None:
+        return True
+    moved = abs(expected - ticket.notified_call_at)
+    return moved >= timedelta(minutes=queue.eta_change_minutes)
+
+
+def supersede(ctx: Context, ticket: Ticket, kinds: tuple[str, ...], why: str) -> None:
+    """Drop the ticket's texts of `kinds` that have not gone yet: a newer state overtook them."""
+    pending = ctx.session.scalars(
+        select(Message).where(
+            Message.ticket_pk == ticket.id, Message.kind.in_(kinds), Message.status == "pending"
+        )
+    )
+    for message in pending:
+        set_status(message, "dropped", ctx.now, source="decision", detail=why)
+
+
+def told(ticket: Ticket, at: datetime) -> None:
+    """Remember what the customer has now been told."""
+    ticket.notified_position = ticket.position
+    ticket.notified_call_at = call_at(ticket, at)
+
+
+def _draft(
+    ctx: Context, ticket: Ticket, kind: str, body: str | None, priority: str = "default"
+) -> Draft:
+    return Draft(
+        ticket.phone or "",
+        ticket.subject,
+        QUEUE_UPDATES,
+        kind,
+        compose.locale(ctx.queue, ticket),
+        body,
+        priority,
+        ticket,
+    )
+
+
+def _decide(ctx: Context, draft: Draft) -> Message:
+    decision = consent_decision(ctx.session, ctx.svc, draft, ctx.now)
+    message = record(
+        ctx.session, ctx.svc, draft, decision, ctx.now, queue=ctx.queue, event_pk=ctx.event_pk
+    )
+    ctx.messages.append(message)
+    return message
+
+
+def _skip(ctx: Context, ticket: Ticket, kind: str, reason: str) -> None:
+    ctx.messages.append(
+        skip(
+            ctx.session,
+            ctx.svc,
+            _draft(ctx, ticket, kind, None),
+            reason,
+            ctx.now,
+            queue=ctx.queue,
+            event_pk=ctx.event_pk,
+        )
+    )
+
+
+def _moved_on(ticket: Ticket, occurred_at: datetime) -> str | None:
+    """Why an event about this ticket comes too late to change anything, if it does."""
+    if ticket.state == "closed":
+        return "ticket_closed"
+    if occurred_at < ticket.last_event_at:
+        return "out_of_order"
+    return None
+
+
+def _changed(ticket: Ticket, ctx: Context, occurred_at: datetime) -> None:
+    ticket.version += 1
+    ticket.updated_at = ctx.now
+    ticket.last_event_at = max(ticket.last_event_at, occurred_at)
+
+
 @handles("ticket.joined")
 def joined(ctx: Context, event: TicketJoined) -> None:
     """Record the new ticket (and the consent captured with it); acknowledge it."""
@@ -60,9 +148,8 @@ def joined(ctx: Context, event: TicketJoined) -> None:
     # A number the carrier called unreachable may be texted again once a producer sends it anew.
     ctx.session.execute(delete(Suppression).where(Suppression.subject == subject))
     previous = open_ticket(ctx, event.ticket.id)
-    if previous is not None:
-        previous.state, previous.close_reason = "closed", "replaced"
-        previous.version += 1
+    if previous is not None:  # the producer reused an id without closing the old ticket
+        _close(ctx, previous, "replaced", event.occurred_at)
     ticket = Ticket(
         id=new_id("tkt"),
         queue_id=ctx.queue.id,
@@ -76,20 +163,65 @@ def joined(ctx: Context, event: TicketJoined) -> None:
         version=1,
         joined_at=ctx.now,
         updated_at=ctx.now,
+        last_event_at=event.occurred_at,
     )
     ctx.session.add(ticket)
-    draft = Draft(
-        phone,
-        subject,
-        "queue_updates",
-        "joined",
-        compose.locale(ctx.queue, ticket),
-        compose.joined(ctx.queue, ticket, ctx.now),
-        ticket=ticket,
+    _decide(ctx, _draft(ctx, ticket, "joined", compose.joined(ctx.queue, ticket, ctx.now)))
+    told(ticket, ctx.now)
+
+
+@handles("ticket.updated")
+def updated(ctx: Context, event: TicketUpdated) -> None:
+    """Apply the new place or estimate; text only when it matters to the customer."""
+    ticket = known_ticket(ctx, event.ticket.id)
+    late = _moved_on(ticket, event.occurred_at)
+    if late is None and ticket.state == "called":
+        late = "ticket_called"
+    if late is not None:
+        _skip(ctx, ticket, "position_update", late)
+        return
+    if event.ticket.position is not None:
+        ticket.position = event.ticket.position
+    if event.ticket.eta_minutes is not None:
+        ticket.eta_minutes = event.ticket.eta_minutes
+    _changed(ticket, ctx, event.occurred_at)
+    if not worth_texting(ctx.queue, ticket, ctx.now):
+        _skip(ctx, ticket, "position_update", "insignificant_change")
+        return
+    # Updates that have not gone yet become this one, which carries the newest numbers.
+    supersede(ctx, ticket, ("position_update",), "superseded")
+    body = compose.position_update(ctx.queue, ticket, ctx.now)
+    _decide(ctx, _draft(ctx, ticket, "position_update", body))
+    told(ticket, ctx.now)
+
+
+@handles("ticket.called")
+def called(ctx: Context, event: TicketCalled) -> None:
+    """It is the customer's turn: say where to go, ahead of every other text."""
+    ticket = known_ticket(ctx, event.ticket.id)
+    late = _moved_on(ticket, event.occurred_at)
+    if late is not None:
+        _skip(ctx, ticket, "called", late)
+        return
+    ticket.state, ticket.counter = "called", event.ticket.counter or ticket.counter
+    _changed(ticket, ctx, event.occurred_at)
+    supersede(ctx, ticket, ("position_update", "delayed"), "overtaken")
+    _decide(ctx, _draft(ctx, ticket, "called", compose.called(ctx.queue, ticket), "urgent"))
+
+
+@handles("ticket.closed")
+def closed(ctx: Context, event: TicketClosed) -> None:
+    """The ticket left the queue: nothing is sent, and nothing pending for it will be."""
+    ticket = known_ticket(ctx, event.ticket.id)
+    if ticket.state != "closed":
+        _close(ctx, ticket, event.ticket.reason, event.occurred_at)
+
+
+def _close(ctx: Context, ticket: Ticket, reason: str, occurred_at: datetime) -> None:
+    ticket.state, ticket.close_reason = "closed", reason
+    _changed(ticket, ctx, occurred_at)
+    pending = ctx.session.scalars(
+        select(Message).where(Message.ticket_pk == ticket.id, Message.status == "pending")
     )
-    decision = consent_decision(ctx.session, ctx.svc, draft, ctx.now)
-    ctx.messages.append(
-        record(
-            ctx.session, ctx.svc, draft, decision, ctx.now, queue=ctx.queue, event_pk=ctx.event_pk
-        )
-    )
+    for message in pending:
+        set_status(message, "cancelled", ctx.now, source="decision", detail="ticket_closed")

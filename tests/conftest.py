@@ -44,6 +44,7 @@ TABLES = (
     "suppressions",
     "consent_records",
     "inbound_replies",
+    "fanouts",
 )
 
 

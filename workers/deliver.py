@@ -104,7 +104,7 @@ def _recheck(svc: Services, message_id: str, now: datetime) -> str | None:
             message.body,
             ticket=ticket,
         )
-        decision = consent_decision(session, svc, draft, now)
+        decision = consent_decision(session, svc, draft, now, message_id=message.id)
         if decision.outcome == "blocked":
             message.reason = decision.reason
             set_status(message, "blocked", now, source="worker", detail=decision.reason)

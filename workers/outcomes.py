@@ -6,17 +6,13 @@ import logging
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
-
-from consent.records import PURPOSES
-from notifier import ledger
+from notifier import delivery
 from notifier.dispatch import Due
 from notifier.errors import ProviderError
-from notifier.models import Message, Suppression, Ticket
+from notifier.models import Message, Ticket
 from notifier.outbox import set_status
 from notifier.phones import mask
 from notifier.services import Services
-from notifier.sms import OPTED_OUT, UNREACHABLE_CODES
 
 log = logging.getLogger(__name__)
 
@@ -78,33 +74,12 @@ def failed(svc: Services, message_id: str, error: ProviderError) -> str:
                 error_code=error.code,
                 detail=str(error)[:200],
             )
-            _consequences(session, svc, message, error.code, now)
+            delivery.consequences(session, svc, message, error.code, now)
     log.warning("send of %s failed (attempt %d): %s", message_id, attempts, error.detail)
     if error.transient and attempts < MAX_ATTEMPTS:
         svc.dispatcher.enqueue([Due(message_id, priority, retry_at)])
         return "retrying"
     return f"failed: {error.code}"
-
-
-def _consequences(
-    session: Session, svc: Services, message: Message, code: int | None, now: datetime
-) -> None:
-    """A carrier opt-out becomes a revocation; an unreachable number is suppressed."""
-    if code == OPTED_OUT and message.phone:
-        record = ledger.NewRecord(
-            phone=message.phone,
-            purposes=PURPOSES,
-            action="revoke",
-            method="carrier",
-            source=f"twilio:{code}:{message.id}",
-        )
-        ledger.append(session, svc.pseudonymize, record, now)
-    elif code in UNREACHABLE_CODES and session.get(Suppression, message.subject) is None:
-        session.add(
-            Suppression(
-                subject=message.subject, reason="unreachable", error_code=code, created_at=now
-            )
-        )
 
 
 def reconcile(svc: Services, message_id: str) -> str:

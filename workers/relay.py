@@ -1,22 +1,26 @@
-"""The relay: puts on the queue every text the database holds that Redis does not.
+"""The relay: puts on the queue every job the database holds that Redis does not.
 
-A text accepted while Redis was down waits as `pending` with no `enqueued_at`; one whose job
-Redis lost (a restart without persistence) has a job id that Redis no longer knows; one left
-`sending` by a crash needs reconciling. The relay finds all three and enqueues them again;
-the deliver job's claim makes a second copy harmless.
+A text (or a fan-out) accepted while Redis was down waits with no `enqueued_at`; one whose job
+Redis lost (a restart without persistence) has a job id that Redis no longer knows; a text left
+`sending` by a crash needs reconciling. The relay finds them all and enqueues them again; the
+jobs' own claims make a second copy harmless. It also plans the queues' recurring peak-hour
+warnings, so that it is the one clock process the service needs.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 
-from notifier.dispatch import Due
-from notifier.models import Message
+from notifier.dispatch import FANOUT, Due
+from notifier.models import Fanout, Message
+from notifier.queue_events import plan_recurring_peaks
 from notifier.services import Services, current
 from workers.deliver import STUCK_AFTER
 
@@ -29,14 +33,17 @@ INTERVAL_SECONDS = 5.0
 
 
 def relay_once(svc: Services | None = None) -> int:
-    """Enqueue every text that should be on a queue and is not; answer how many."""
+    """Enqueue every job that should be on a queue and is not; answer how many."""
     svc = svc or current()
     now = svc.clock.now()
-    settled = now - timedelta(seconds=svc.settings.relay_after_seconds)
-    never = and_(
-        Message.status == "pending", Message.enqueued_at.is_(None), Message.created_at <= settled
-    )
-    old = and_(Message.status == "pending", Message.enqueued_at < now - CHECK_JOBS_AFTER)
+    with svc.db.session() as session:
+        planned = plan_recurring_peaks(session, now)
+    if planned:
+        log.info("planned %d peak-hour warnings", len(planned))
+    return _relay_messages(svc, now) + _relay_fanouts(svc, now)
+
+
+def _relay_messages(svc: Services, now: datetime) -> int:
     # A stuck text is enqueued once per claim (and again if that did not settle it).
     stuck = and_(
         Message.status == "sending",
@@ -57,14 +64,41 @@ def relay_once(svc: Services | None = None) -> int:
                 Message.enqueued_at,
                 Message.status,
             )
-            .where(or_(never, old, stuck))
+            .where(or_(_waiting(svc, Message, now, Message.status == "pending"), stuck))
             .order_by(Message.created_at)
             .limit(BATCH)
         ).all()
-    known = [r.job_id for r in rows if r.status == "pending" and r.enqueued_at and r.job_id]
-    lost = svc.dispatcher.missing_jobs(known) if known else set()
-    again = [r for r in rows if r.status == "sending" or r.job_id not in known or r.job_id in lost]
+    again = _lost(svc, [r for r in rows if r.status == "pending"])
+    again += [r for r in rows if r.status == "sending"]
     return svc.dispatcher.enqueue([Due(r.id, r.priority, r.send_at) for r in again])
+
+
+def _relay_fanouts(svc: Services, now: datetime) -> int:
+    with svc.db.session() as session:
+        rows = session.execute(
+            select(Fanout.id, Fanout.job_id, Fanout.enqueued_at)
+            .where(_waiting(svc, Fanout, now, Fanout.state == "pending"))
+            .order_by(Fanout.created_at)
+            .limit(BATCH)
+        ).all()
+    again = _lost(svc, rows)
+    return svc.dispatcher.enqueue([Due(r.id, "bulk", None) for r in again], FANOUT, Fanout)
+
+
+def _waiting(
+    svc: Services, model: type[Message | Fanout], now: datetime, pending: ColumnElement[bool]
+) -> ColumnElement[bool]:
+    """Pending rows never enqueued (once settled), or enqueued long enough ago to check."""
+    settled = now - timedelta(seconds=svc.settings.relay_after_seconds)
+    never = and_(model.enqueued_at.is_(None), model.created_at <= settled)
+    return and_(pending, or_(never, model.enqueued_at < now - CHECK_JOBS_AFTER))
+
+
+def _lost(svc: Services, rows: Sequence[Any]) -> list[Any]:
+    """The rows whose job never reached Redis or is no longer there."""
+    known = [r.job_id for r in rows if r.enqueued_at is not None and r.job_id]
+    missing = svc.dispatcher.missing_jobs(known) if known else set()
+    return [r for r in rows if r.job_id not in known or r.job_id in missing]
 
 
 def run_forever(svc: Services | None = None, interval: float = INTERVAL_SECONDS) -> None:
@@ -78,5 +112,5 @@ def run_forever(svc: Services | None = None, interval: float = INTERVAL_SECONDS)
             log.warning("relay waits for Redis: %s", error)
             moved = 0
         if moved:
-            log.info("relayed %d texts to the queue", moved)
+            log.info("relayed %d jobs to the queue", moved)
         time.sleep(interval)

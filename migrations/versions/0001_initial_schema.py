@@ -148,8 +148,11 @@ def upgrade() -> None:
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("close_reason", sa.String(length=16), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("notified_position", sa.Integer(), nullable=True),
+        sa.Column("notified_call_at", notifier.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("joined_at", notifier.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", notifier.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_event_at", notifier.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_apology_at", notifier.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["queue_id"],
@@ -165,9 +168,32 @@ def upgrade() -> None:
         batch_op.create_index("ix_tickets_waiting", ["queue_id", "state", "position"], unique=False)
 
     op.create_table(
+        "fanouts",
+        sa.Column("id", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("queue_id", sa.String(length=64), nullable=False),
+        sa.Column("event_pk", sa.String(length=40), nullable=True),
+        sa.Column("params", sa.JSON(), nullable=False),
+        sa.Column("state", sa.String(length=12), nullable=False),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column("job_id", sa.String(length=60), nullable=True),
+        sa.Column("enqueued_at", notifier.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", notifier.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("done_at", notifier.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["event_pk"], ["events.id"]),
+        sa.ForeignKeyConstraint(["queue_id"], ["queues.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key"),
+    )
+    with op.batch_alter_table("fanouts", schema=None) as batch_op:
+        batch_op.create_index("ix_fanouts_state", ["state", "enqueued_at"], unique=False)
+
+    op.create_table(
         "messages",
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("event_pk", sa.String(length=40), nullable=True),
+        sa.Column("fanout_id", sa.String(length=40), nullable=True),
         sa.Column("queue_id", sa.String(length=64), nullable=True),
         sa.Column("ticket_pk", sa.String(length=40), nullable=True),
         sa.Column("ticket_version", sa.Integer(), nullable=True),
@@ -197,6 +223,7 @@ def upgrade() -> None:
         sa.Column("job_id", sa.String(length=60), nullable=True),
         sa.Column("claimed_at", notifier.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("sent_at", notifier.db.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["fanout_id"], ["fanouts.id"]),
         sa.ForeignKeyConstraint(
             ["event_pk"],
             ["events.id"],
@@ -206,6 +233,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index("ix_messages_due", ["status", "enqueued_at"], unique=False)
+        batch_op.create_index("ix_messages_fanout", ["fanout_id", "subject"], unique=False)
         batch_op.create_index("ix_messages_provider_sid", ["provider_sid"], unique=False)
         batch_op.create_index("ix_messages_subject", ["subject", "created_at"], unique=False)
         batch_op.create_index("ix_messages_ticket", ["ticket_pk", "status"], unique=False)
@@ -232,11 +260,16 @@ def downgrade() -> None:
     op.drop_table("message_statuses")
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index("ix_messages_ticket")
+        batch_op.drop_index("ix_messages_fanout")
         batch_op.drop_index("ix_messages_subject")
         batch_op.drop_index("ix_messages_provider_sid")
         batch_op.drop_index("ix_messages_due")
 
     op.drop_table("messages")
+    with op.batch_alter_table("fanouts", schema=None) as batch_op:
+        batch_op.drop_index("ix_fanouts_state")
+
+    op.drop_table("fanouts")
     with op.batch_alter_table("tickets", schema=None) as batch_op:
         batch_op.drop_index("ix_tickets_waiting")
         batch_op.drop_index("ix_tickets_subject")

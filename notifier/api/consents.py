@@ -17,7 +17,6 @@ from notifier.schemas import (
     Problem,
     PurposeStateOut,
 )
-from notifier.tickets import producer_record
 
 bp = Blueprint("consents", __name__)
 ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}
@@ -67,7 +66,7 @@ def record_out(row: ConsentRecord, phone: str | None) -> ConsentRecordOut:
 def post_consent(body: ConsentRequest) -> Response:
     """Append one grant or revocation to the ledger."""
     phone = to_e164(body.phone, default_region=None, field="phone")
-    new = producer_record(body, phone, f"key:{caller().name}")
+    new = ledger.producer_record(body, phone, f"key:{caller().name}")
     svc = services()
     with svc.db.session() as session:
         row = ledger.append(session, svc.pseudonymize, new, svc.clock.now())
