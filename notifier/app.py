@@ -8,14 +8,22 @@ from typing import Any
 
 from flask import Flask
 
-from notifier import cli, metrics, migrate
-from notifier.api import consents, events, ops, problems, queues
+from notifier import cli, logmask, metrics, migrate
+from notifier.api import audit, consents, events, ops, problems, queues, subjects, twilio
 from notifier.clock import Clock
 from notifier.config import load_settings
 from notifier.services import build_services, install
 from notifier.sms import SmsProvider
 
-BLUEPRINTS = (queues.bp, events.bp, consents.bp, ops.bp)
+BLUEPRINTS = (
+    queues.bp,
+    events.bp,
+    consents.bp,
+    twilio.bp,
+    audit.bp,
+    subjects.bp,
+    ops.bp,
+)
 MAX_BODY_BYTES = 256 * 1024
 
 
@@ -28,6 +36,7 @@ def create_app(
     """The Flask app, configured from the environment, then `config` (setting names)."""
     settings = load_settings(overrides=config)
     _configure_logging()
+    logmask.install()
     if settings.env == "development":
         migrate.upgrade(settings.database_url)
     svc = build_services(settings, clock=clock, provider=provider)
@@ -35,9 +44,6 @@ def create_app(
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
     app.extensions["notifier"] = svc
-    # Imported for their side effect: each registers the handlers of its event types.
-    from notifier import queue_events, tickets  # noqa: F401
-
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     problems.register(app)

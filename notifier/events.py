@@ -140,3 +140,8 @@ def _redacted(event: Any) -> dict[str, Any]:
     if isinstance(ticket, dict) and "phone" in ticket:
         ticket["phone"] = "(on the ticket)"
     return payload
+
+
+# The handlers register themselves with `handles`; importing them here (after `Context` and
+# `handles` exist) makes every event type known wherever events are accepted.
+from notifier import queue_events, tickets  # noqa: E402, F401

@@ -297,10 +297,17 @@ def _locked_facts(turn: Turn) -> list[ConsentFact]:
 
 
 def _block_waiting(turn: Turn) -> None:
-    """Stop every text not yet sent, even the answers that need no opt-in (HELP, STATUS)."""
+    """Stop every text not yet sent, even the answers that need no opt-in (HELP, STATUS).
+
+    The confirmation of an earlier opt-out still goes: it is the one text the law expects.
+    """
     waiting = turn.session.scalars(
         select(Message)
-        .where(Message.subject == turn.subject, Message.status == "pending")
+        .where(
+            Message.subject == turn.subject,
+            Message.status == "pending",
+            Message.kind != OPT_OUT_CONFIRMATION,
+        )
         .with_for_update()
     )
     for message in waiting:

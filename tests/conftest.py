@@ -19,6 +19,7 @@ import requests
 import sqlalchemy as sa
 from flask import Flask
 from rq import SimpleWorker
+from rq.job import Job
 from werkzeug.serving import make_server
 
 from notifier import embedded_redis, keys, migrate
@@ -149,9 +150,14 @@ def make_key(svc: Services, name: str, scopes: list[str]) -> str:
 
 
 def run_worker(svc: Services) -> None:
-    """Run every job on the queues now, in this process, until they are empty."""
-    worker = SimpleWorker(list(svc.dispatcher.queues.values()), connection=svc.redis)
-    worker.work(burst=True, logging_level="WARNING")
+    """Run every job on the queues now, in this process, until they are empty; a job that
+    raised fails the test (RQ would only file it in its failed-job registry)."""
+    queues = list(svc.dispatcher.queues.values())
+    SimpleWorker(queues, connection=svc.redis).work(burst=True, logging_level="WARNING")
+    for queue in queues:
+        for job_id in queue.failed_job_registry.get_job_ids():
+            job = Job.fetch(job_id, connection=svc.redis)
+            pytest.fail(f"job {job.func_name} failed:\n{job.latest_result().exc_string}")
 
 
 @pytest.fixture

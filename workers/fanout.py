@@ -216,18 +216,21 @@ def _peak_batch(
         for s in subjects
         if s not in decided and current_state(facts[s])["peak_alerts"].status == "granted"
     ]
-    phones = dict(
-        session.execute(
+    phones = {
+        row.pseudonym: row.phone
+        for row in session.execute(
             select(Subject.pseudonym, Subject.phone).where(Subject.pseudonym.in_(subscribers))
-        ).tuples()
-    )
-    locales = dict(
-        session.execute(
+        )
+    }
+    # The latest ticket's language wins: rows come oldest first.
+    locales = {
+        row.subject: row.locale
+        for row in session.execute(
             select(Ticket.subject, Ticket.locale)
             .where(Ticket.queue_id == queue.id, Ticket.subject.in_(subscribers))
             .order_by(Ticket.joined_at)
-        ).tuples()
-    )
+        )
+    }
     unreachable = _unreachable(session, subscribers)
     now = svc.clock.now()
     send_at = max(window.start - timedelta(minutes=queue.peak_alert_lead_minutes), now)

@@ -37,10 +37,11 @@ def relay_once(svc: Services | None = None) -> int:
     svc = svc or current()
     now = svc.clock.now()
     with svc.db.session() as session:
-        planned = plan_recurring_peaks(session, now)
+        planned = [Due(f.id, "bulk", None) for f in plan_recurring_peaks(session, now)]
     if planned:
         log.info("planned %d peak-hour warnings", len(planned))
-    return _relay_messages(svc, now) + _relay_fanouts(svc, now)
+    moved = svc.dispatcher.enqueue(planned, FANOUT, Fanout)
+    return moved + _relay_messages(svc, now) + _relay_fanouts(svc, now)
 
 
 def _relay_messages(svc: Services, now: datetime) -> int:

@@ -17,7 +17,7 @@ ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", P
 
 def queue_out(queue: Queue) -> QueueOut:
     """A queue row as the API shows it."""
-    return QueueOut.model_validate(queue, from_attributes=True)
+    return QueueOut.model_validate(queue, from_attributes=True, strict=False)
 
 
 @route(

@@ -53,7 +53,10 @@ def _required(form: MultiDict[str, str], *names: str) -> str:
     method="POST",
     summary="A customer's text (Twilio webhook, form-encoded)",
     scope=None,
-    responses={200: ("TwiML: an empty <Response/>; answers go out as texts", None), FORBIDDEN[0]: FORBIDDEN[1]},
+    responses={
+        200: ("TwiML: an empty <Response/>; answers go out as texts", None),
+        FORBIDDEN[0]: FORBIDDEN[1],
+    },
 )
 def inbound() -> Response:
     """Read a customer's text and act on it; the answers are sent as messages of their own."""

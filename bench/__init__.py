@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`): speed targets are proven here, not in timed tests."""

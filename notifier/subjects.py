@@ -1,0 +1,183 @@
+"""Data subjects' rights over one number: everything held, as one export; erasure.
+
+Erasure removes the person (tickets, the number, what they wrote and what we wrote to them) and
+keeps what the law lets us keep to honour an opt-out (GDPR Art. 17(3)(b), (e)): the ledger,
+which names the number only by its keyed pseudonym, and the pseudonymous message metadata.
+A number that ever granted consent gets an `erasure` revocation, so it is never texted again
+on the strength of consent given before it was erased.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.orm import Session
+
+from consent.jurisdiction import jurisdiction
+from consent.records import PURPOSES, current_state
+from notifier import ledger
+from notifier.api.consents import record_out
+from notifier.exports import (
+    ErasureOut,
+    SubjectExport,
+    SuppressionOut,
+    inbound_out,
+    message_out,
+    ticket_out,
+)
+from notifier.models import (
+    ConsentRecord,
+    InboundReply,
+    Message,
+    MessageStatus,
+    Subject,
+    Suppression,
+    Ticket,
+)
+from notifier.outbox import set_status
+from notifier.phones import mask
+from notifier.schemas import PurposeStateOut
+from notifier.services import Services
+
+log = logging.getLogger(__name__)
+
+ERASED = "(erased)"
+KEPT = (
+    "the pseudonymous consent ledger and message metadata, so that an opt-out still holds"
+    " and the ledger's hash chain still verifies"
+)
+
+
+def export(svc: Services, phone: str) -> SubjectExport:
+    """Everything held about `phone` (E.164), in one document."""
+    subject = svc.pseudonymize(phone)
+    with svc.db.session() as session:
+        records = ledger.records_of(session, subject)
+        known = session.get(Subject, subject)
+        tickets = list(session.scalars(select(Ticket).where(Ticket.subject == subject)))
+        messages = list(
+            session.scalars(
+                select(Message).where(Message.subject == subject).order_by(Message.created_at)
+            )
+        )
+        relied = {r.id: r for r in records}
+        inbound = session.scalars(
+            select(InboundReply)
+            .where(InboundReply.subject == subject)
+            .order_by(InboundReply.received_at)
+        )
+        suppression = session.get(Suppression, subject)
+        state = current_state(ledger.to_fact(r) for r in records)
+        return SubjectExport(
+            phone=phone if _holds_number(session, subject, known) else None,
+            subject=subject,
+            jurisdiction=jurisdiction(phone),
+            exported_at=svc.clock.now(),
+            consent={
+                purpose: PurposeStateOut(
+                    status=s.status,  # type: ignore[arg-type]
+                    since=s.since,
+                    record_id=s.record_id,
+                )
+                for purpose, s in state.items()
+            },
+            suppression=SuppressionOut.model_validate(suppression) if suppression else None,
+            consent_records=[record_out(r, known.phone if known else None) for r in records],
+            tickets=[ticket_out(t) for t in tickets],
+            messages=[message_out(m, relied.get(m.consent_record_id or "")) for m in messages],
+            inbound_replies=[inbound_out(i) for i in inbound],
+        )
+
+
+def _holds_number(session: Session, subject: str, known: Subject | None) -> bool:
+    """Whether any row still holds the number in clear (after erasure, none does)."""
+    if known is not None:
+        return True
+    held = [
+        exists().where(Ticket.subject == subject, Ticket.phone.is_not(None)),
+        exists().where(Message.subject == subject, Message.phone.is_not(None)),
+        exists().where(InboundReply.subject == subject, InboundReply.phone.is_not(None)),
+    ]
+    return bool(session.scalar(select(or_(*held))))
+
+
+def erase(svc: Services, phone: str, source: str) -> ErasureOut:
+    """Erase the number's personal data; keep it suppressed and the chain whole."""
+    subject = svc.pseudonymize(phone)
+    now = svc.clock.now()
+    with svc.db.session() as session:
+        revocation = _revoke(session, svc, phone, subject, source)
+        cancelled = _cancel_waiting(session, subject, now)
+        scrubbed = _scrub_messages(session, subject, phone)
+        tickets = session.execute(delete(Ticket).where(Ticket.subject == subject)).rowcount
+        inbound = session.execute(
+            update(InboundReply)
+            .where(InboundReply.subject == subject)
+            .values(phone=None, body=None)
+        ).rowcount
+        # Last: appending the revocation above made sure the Subject row exists.
+        session.execute(delete(Subject).where(Subject.pseudonym == subject))
+    log.info("erased %s (%d texts, %d tickets)", mask(phone), scrubbed, tickets)
+    return ErasureOut(
+        subject=subject,
+        erased_at=now,
+        revocation_record_id=revocation,
+        texts_cancelled=cancelled,
+        messages_scrubbed=scrubbed,
+        tickets_deleted=tickets,
+        inbound_scrubbed=inbound,
+        kept=KEPT,
+    )
+
+
+def _revoke(session: Session, svc: Services, phone: str, subject: str, source: str) -> str | None:
+    """An `erasure` revocation of every purpose, if the number ever granted any."""
+    granted = select(ConsentRecord.id).where(
+        ConsentRecord.subject == subject, ConsentRecord.action == "grant"
+    )
+    if session.scalar(granted.limit(1)) is None:
+        return None
+    record = ledger.NewRecord(
+        phone=phone,
+        purposes=PURPOSES,
+        action="revoke",
+        method="erasure",
+        source=source,
+        evidence={"request": "DELETE /v1/subjects", "basis": "GDPR Art. 17"},
+    )
+    return ledger.append(session, svc.pseudonymize, record, svc.clock.now()).id
+
+
+def _cancel_waiting(session: Session, subject: str, now: datetime) -> int:
+    """Texts not yet sent will not go: their number and body are about to be gone."""
+    waiting = list(
+        session.scalars(
+            select(Message)
+            .where(Message.subject == subject, Message.status == "pending")
+            .with_for_update()
+        )
+    )
+    for message in waiting:
+        set_status(message, "cancelled", now, source="erasure", detail="erased")
+    return len(waiting)
+
+
+def _scrub_messages(session: Session, subject: str, phone: str) -> int:
+    """Drop the number and the bodies; and the number wherever a provider's error quoted it."""
+    ids = select(Message.id).where(Message.subject == subject).scalar_subquery()
+    digits = phone.lstrip("+")
+    session.execute(
+        update(MessageStatus)
+        .where(MessageStatus.message_id.in_(ids), MessageStatus.detail.contains(digits))
+        .values(detail=ERASED)
+    )
+    session.execute(
+        update(Message)
+        .where(Message.subject == subject, Message.status_reason.contains(digits))
+        .values(status_reason=ERASED)
+    )
+    return session.execute(
+        update(Message).where(Message.subject == subject).values(phone=None, body=None)
+    ).rowcount
