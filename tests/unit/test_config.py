@@ -1,0 +1,69 @@
+"""Settings: defaults, the environment, and start-up stopped by a bad value that is named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from notifier.config import load_settings
+from notifier.errors import ConfigError
+
+SECRET = "s" * 40
+TWILIO = {"TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "token"}
+
+
+def settings(tmp_path: Path, **env: str):  # type: ignore[no-untyped-def]
+    """Settings from exactly `env` (plus a var dir and a secret)."""
+    return load_settings({"NOTIFIER_VAR_DIR": str(tmp_path), "NOTIFIER_SECRET_KEY": SECRET, **env})
+
+
+def test_embedded_defaults_need_nothing(tmp_path: Path) -> None:
+    found = settings(tmp_path)
+
+    assert found.database_url == f"sqlite:///{tmp_path / 'notifier.db'}"
+    assert found.redis_embedded and found.redis_url == f"unix://{tmp_path / 'redis.sock'}"
+    assert found.sms_provider == "console"
+    assert found.sender_mps == 1.0
+    assert found.status_callback_url == "http://localhost:8000/v1/twilio/status"
+
+
+def test_twilio_is_the_provider_when_its_credentials_are_set(tmp_path: Path) -> None:
+    assert settings(tmp_path, **TWILIO).sms_provider == "twilio"
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"SENDER_MPS": "fast"}, "SENDER_MPS"),
+        ({"SENDER_MPS": "0"}, "SENDER_MPS"),
+        ({"SMS_PROVIDER": "carrier-pigeon"}, "SMS_PROVIDER"),
+        ({"SMS_PROVIDER": "twilio"}, "TWILIO_ACCOUNT_SID"),
+        ({"DATABASE_URL": "mysql://db/notifier"}, "DATABASE_URL"),
+        ({"REDIS_URL": "http://localhost:6379"}, "REDIS_URL"),
+        ({"PUBLIC_BASE_URL": "localhost:8000"}, "PUBLIC_BASE_URL"),
+        ({"TWILIO_FROM_NUMBER": "555-0100"}, "TWILIO_FROM_NUMBER"),
+        ({"TWILIO_MESSAGING_SERVICE_SID": "MG123"}, "TWILIO_MESSAGING_SERVICE_SID"),
+        ({"NOTIFIER_ENV": "staging"}, "NOTIFIER_ENV"),
+        ({"NOTIFIER_SECRET_KEY": "short"}, "NOTIFIER_SECRET_KEY"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(
+    tmp_path: Path, env: dict[str, str], named: str
+) -> None:
+    with pytest.raises(ConfigError, match=named):
+        settings(tmp_path, **env)
+
+
+def test_production_requires_a_secret_key(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="NOTIFIER_SECRET_KEY is required"):
+        load_settings({"NOTIFIER_VAR_DIR": str(tmp_path), "NOTIFIER_ENV": "production"})
+
+
+def test_development_keeps_a_generated_secret_key_across_starts(tmp_path: Path) -> None:
+    env = {"NOTIFIER_VAR_DIR": str(tmp_path)}
+
+    first, second = load_settings(env), load_settings(env)
+
+    assert len(first.secret_key) >= 32 and first.secret_key == second.secret_key
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
