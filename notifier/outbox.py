@@ -148,24 +148,9 @@ def record(
     return message
 
 
-def skip(
-    session: Session,
-    svc: Services,
-    draft: Draft,
-    reason: str,
-    now: datetime,
-    *,
-    queue: Queue,
-    event_pk: str | None,
-    fanout_id: str | None = None,
-) -> Message:
-    """Record that nothing worth sending came of an event for this recipient."""
-    decision = Decision(
-        outcome="skipped", reason=reason, rule=f"usefulness.{reason}", record_id=None, send_at=None
-    )
-    return record(
-        session, svc, draft, decision, now, queue=queue, event_pk=event_pk, fanout_id=fanout_id
-    )
+def skipped(reason: str) -> Decision:
+    """The decision that nothing worth sending came of an event for this recipient."""
+    return Decision("skipped", reason, f"usefulness.{reason}", None, None)
 
 
 def set_status(

@@ -11,11 +11,13 @@ from notifier.errors import invalid
 from notifier.events import Context, handles
 from notifier.ledger import append, producer_record
 from notifier.models import Message, Queue, Suppression, Ticket, new_id
-from notifier.outbox import Draft, consent_decision, record, set_status, skip
+from notifier.outbox import Draft, consent_decision, record, set_status, skipped
 from notifier.phones import region_for_timezone, to_e164
 from notifier.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 
 OPEN_STATES = ("waiting", "called")
+# Texts about waiting that mean nothing once the customer has been called.
+WAITING_KINDS = ("joined", "position_update", "delayed")
 QUEUE_UPDATES = "queue_updates"
 
 
@@ -108,12 +110,13 @@ def _decide(ctx: Context, draft: Draft) -> Message:
 
 
 def _skip(ctx: Context, ticket: Ticket, kind: str, reason: str) -> None:
+    draft = _draft(ctx, ticket, kind, None)
     ctx.messages.append(
-        skip(
+        record(
             ctx.session,
             ctx.svc,
-            _draft(ctx, ticket, kind, None),
-            reason,
+            draft,
+            skipped(reason),
             ctx.now,
             queue=ctx.queue,
             event_pk=ctx.event_pk,
@@ -205,7 +208,7 @@ def called(ctx: Context, event: TicketCalled) -> None:
         return
     ticket.state, ticket.counter = "called", event.ticket.counter or ticket.counter
     _changed(ticket, ctx, event.occurred_at)
-    supersede(ctx, ticket, ("position_update", "delayed"), "overtaken")
+    supersede(ctx, ticket, WAITING_KINDS, "overtaken")
     _decide(ctx, _draft(ctx, ticket, "called", compose.called(ctx.queue, ticket), "urgent"))
 
 

@@ -13,6 +13,7 @@ from notifier.models import Message, Ticket
 from notifier.outbox import set_status
 from notifier.phones import mask
 from notifier.services import Services
+from notifier.tickets import WAITING_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 300.0
 # Twilio may date a message a little before our clock said we sent it.
 CLOCK_SKEW = timedelta(minutes=1)
-TICKET_KINDS = frozenset({"joined", "position_update", "called", "delayed"})
+TICKET_KINDS = frozenset({*WAITING_KINDS, "called"})
 
 
 def backoff(attempt: int) -> float:
@@ -36,7 +37,7 @@ def staleness(message: Message, ticket: Ticket | None) -> str | None:
         return None
     if ticket is None or ticket.state == "closed":
         return "ticket_closed"
-    if message.kind in ("position_update", "delayed") and ticket.state == "called":
+    if message.kind in WAITING_KINDS and ticket.state == "called":
         return "ticket_called"
     return None
 

@@ -59,6 +59,8 @@ def test_running_the_job_twice_sends_once(
     message = status_of(svc, message_id)
     assert message.provider_sid == fake_twilio.messages[0].sid
     assert [h.status for h in message.history] == ["pending", "sending", "sent"]
+    assert (message.encoding, message.segments) == ("GSM-7", 2)  # counted and recorded
+    assert len(message.body or "") > 160
 
 
 def test_transient_failure_retries_later_with_backoff(
