@@ -86,6 +86,8 @@ def _from_env(env: Mapping[str, str]) -> Settings:
     _check_url("DATABASE_URL", database_url, ("sqlite", "postgresql", "postgresql+psycopg"))
     if redis_url:
         _check_url("REDIS_URL", redis_url, ("redis", "rediss", "unix"))
+    elif name == "production":
+        raise ConfigError("REDIS_URL is required when NOTIFIER_ENV is production")
     else:
         redis_url = f"unix://{var_dir / 'redis.sock'}"
     twilio = _twilio(env)
