@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup
 
 from notifier import keys, migrate
+from notifier.api.routing import services
 from notifier.errors import NotifierError
-from notifier.services import Services
 
 keys_cli = AppGroup("keys", help="Make and revoke API keys.")
 db_cli = AppGroup("db", help="The database schema.")
-
-
-def _svc() -> Services:
-    return current_app.extensions["notifier"]  # type: ignore[no-any-return]
 
 
 @keys_cli.command("create")
@@ -23,7 +19,7 @@ def _svc() -> Services:
 @click.option("--scopes", required=True, help=f"Comma-separated, from: {', '.join(keys.SCOPES)}.")
 def create_key(name: str, scopes: str) -> None:
     """Make a key; it is printed once, alone on the last line."""
-    svc = _svc()
+    svc = services()
     try:
         with svc.db.session() as session:
             key = keys.create_key(session, name, scopes.split(","), svc.clock.now())
@@ -37,7 +33,7 @@ def create_key(name: str, scopes: str) -> None:
 @click.argument("name")
 def revoke_key(name: str) -> None:
     """Revoke the key named NAME at once."""
-    svc = _svc()
+    svc = services()
     try:
         with svc.db.session() as session:
             keys.revoke_key(session, name, svc.clock.now())
@@ -49,7 +45,7 @@ def revoke_key(name: str) -> None:
 @db_cli.command("upgrade")
 def upgrade() -> None:
     """Apply every migration not yet applied."""
-    migrate.upgrade(_svc().settings.database_url)
+    migrate.upgrade(services().settings.database_url)
     click.echo("Database is up to date.")
 
 
@@ -58,7 +54,7 @@ def relay() -> None:
     """Put texts that Redis does not hold on the queue, every few seconds."""
     from workers.relay import run_forever
 
-    run_forever(_svc())
+    run_forever(services())
 
 
 def register(app: Flask) -> None:

@@ -51,9 +51,9 @@ def register(app: Flask) -> None:
         response = problem(
             status, error.name, error.description or error.name, PROBLEM_BASE + slug, []
         )
-        for header in ("Allow",):
-            if header in error.get_headers():
-                response.headers[header] = dict(error.get_headers())[header]
+        allow = dict(error.get_headers()).get("Allow")
+        if allow:  # a 405 says which methods the path does take
+            response.headers["Allow"] = allow
         return response
 
     @app.errorhandler(Exception)

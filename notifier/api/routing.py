@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, g, request
+from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from notifier.errors import (
@@ -46,8 +46,6 @@ OPERATIONS: list[Operation] = []
 
 def services() -> Services:
     """The services of the app serving this request."""
-    from flask import current_app
-
     return current_app.extensions["notifier"]  # type: ignore[no-any-return]
 
 

@@ -84,6 +84,7 @@ def test_unknown_routes_and_methods_are_problems_too(api: Api) -> None:
     assert api.call("GET", "/v1/nothing").headers["Content-Type"] == PROBLEM
     wrong = api.call("DELETE", "/v1/events")
     assert wrong.status_code == 405 and wrong.headers["Content-Type"] == PROBLEM
+    assert "POST" in wrong.headers["Allow"]
     missing = api.call("GET", "/v1/queues/none")
     assert missing.status_code == 404 and missing.json()["status"] == 404
 
