@@ -175,8 +175,11 @@ def test_a_whole_morning_at_one_queue(morning: Morning) -> None:
     assert "Vabandust" in et[2] and "Vabandust" not in et[3]
 
     assert m.texts(NO_CONSENT) == []
+    assert len(m.twilio.messages) == len(en) + len(es) + len(zh) + len(et)  # nothing else
     assert m.times(EN) == ["0", "10"]
     assert m.times(ES) == ["0", "15", "35", "40"]
+    assert m.times(ZH) == ["0", "15"]
+    assert m.times(ET) == ["0", "5", "15", "35"]
 
 
 def test_ticket_called_goes_ahead_of_queued_delay_notices(morning: Morning) -> None:
