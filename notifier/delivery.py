@@ -86,7 +86,9 @@ def record_callback(svc: Services, callback: StatusCallback) -> bool:
                     at=now,
                 )
             )
-        if callback.status in FAILURES and callback.error_code is not None:
+        # A failure reported after a delivery is noise; one that stands has consequences.
+        failed = callback.status in FAILURES and message.status in FAILURES
+        if failed and callback.error_code is not None:
             consequences(session, svc, message, callback.error_code, now)
     return True
 

@@ -142,7 +142,8 @@ class Message(Base):
     rule: Mapped[str] = mapped_column(String(60))
     consent_record_id: Mapped[str | None] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(16))
-    status_reason: Mapped[str | None] = mapped_column(String(60))
+    # As long as a history step's detail: a provider's refusal is kept in full on both.
+    status_reason: Mapped[str | None] = mapped_column(String(200))
     send_at: Mapped[datetime | None]
     provider_sid: Mapped[str | None] = mapped_column(String(40))
     error_code: Mapped[int | None]

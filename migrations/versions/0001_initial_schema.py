@@ -213,7 +213,7 @@ def upgrade() -> None:
         sa.Column("rule", sa.String(length=60), nullable=False),
         sa.Column("consent_record_id", sa.String(length=40), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("status_reason", sa.String(length=60), nullable=True),
+        sa.Column("status_reason", sa.String(length=200), nullable=True),
         sa.Column("send_at", notifier.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("provider_sid", sa.String(length=40), nullable=True),
         sa.Column("error_code", sa.Integer(), nullable=True),

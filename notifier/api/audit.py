@@ -16,11 +16,8 @@ from notifier.phones import to_e164
 from notifier.schemas import ConsentRecordOut, Problem
 
 bp = Blueprint("audit", __name__)
-ERRORS = {
-    401: ("No valid API key", Problem),
-    403: ("The key lacks the scope", Problem),
-    422: ("A query parameter is invalid", Problem),
-}
+AUTH_ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}
+ERRORS = {**AUTH_ERRORS, 422: ("A query parameter is invalid", Problem)}
 QUERY = {
     "since": "Only what happened at or after this time (RFC 3339 with an offset)",
     "until": "Only what happened before this time (RFC 3339 with an offset)",
@@ -113,7 +110,10 @@ def messages() -> Response:
     method="GET",
     summary="Check the consent ledger's hash chain",
     scope="audit:read",
-    responses={200: ("Whether the chain holds, and its first bad record", VerifyOut), **ERRORS},
+    responses={
+        200: ("Whether the chain holds, and its first bad record", VerifyOut),
+        **AUTH_ERRORS,
+    },
 )
 def verify() -> Response:
     """Recompute the chain and name the first record that no longer matches."""

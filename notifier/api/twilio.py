@@ -13,6 +13,7 @@ from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
 from notifier import delivery, replies
+from notifier.answers import Inbound
 from notifier.api.routing import route, services
 from notifier.errors import ForbiddenError, ValidationFailedError, invalid
 from notifier.phones import mask, to_e164
@@ -69,7 +70,7 @@ def inbound() -> Response:
         # Not a phone number we could ever text (a short code, another channel): nothing to do.
         log.warning("inbound %s from %s is not from a phone number; ignored", sid, mask(sender))
         return _twiml()
-    text = replies.Inbound(
+    text = Inbound(
         message_sid=sid,
         phone=phone,
         to=form.get("To", ""),

@@ -57,8 +57,13 @@ def test_a_bad_value_stops_start_up_naming_the_variable(
 
 def test_production_requires_a_secret_key(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="NOTIFIER_SECRET_KEY is required"):
-        load_settings({"NOTIFIER_VAR_DIR": str(tmp_path), "NOTIFIER_ENV": "production",
-                       "REDIS_URL": "redis://127.0.0.1:6379/0"})
+        load_settings(
+            {
+                "NOTIFIER_VAR_DIR": str(tmp_path),
+                "NOTIFIER_ENV": "production",
+                "REDIS_URL": "redis://127.0.0.1:6379/0",
+            }
+        )
 
 
 def test_production_requires_a_redis_server(tmp_path: Path) -> None:
