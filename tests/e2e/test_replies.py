@@ -296,7 +296,9 @@ class Producer:
 def producer() -> Iterator[Producer]:
     """A producer listening for forwarded replies."""
     endpoint = Producer()
-    thread = threading.Thread(target=endpoint.server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=endpoint.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     yield endpoint
     endpoint.server.shutdown()
