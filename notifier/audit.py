@@ -20,8 +20,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from consent.ledger import ChainLink, verify_chain
 from notifier import ledger
-from notifier.api.consents import record_out
-from notifier.exports import VerifyOut, flat, message_out
+from notifier.exports import VerifyOut, consent_record_out, flat, message_out
 from notifier.models import ConsentRecord, LedgerHead, Message, Subject
 from notifier.services import Services
 
@@ -61,7 +60,7 @@ def consent_rows(svc: Services, window: Window) -> Iterator[list[Row]]:
             )
             query = _within(query, ConsentRecord.recorded_at, ConsentRecord.subject, window)
             found = session.execute(query.order_by(ConsentRecord.seq).limit(BATCH)).all()
-            batch = [_consent_row(flat(record_out(row, phone))) for row, phone in found]
+            batch = [_consent_row(flat(consent_record_out(row, phone))) for row, phone in found]
         if not batch:
             return
         yield batch

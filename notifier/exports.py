@@ -197,3 +197,31 @@ def inbound_out(row: InboundReply) -> InboundOut:
 def flat(model: BaseModel) -> dict[str, Any]:
     """A model as JSON-ready values: nested parts stay nested (CSV writes them as JSON)."""
     return model.model_dump(mode="json")
+
+
+def consent_record_out(row: ConsentRecord, phone: str | None) -> ConsentRecordOut:
+    """A ledger row as the API shows it."""
+    disclosure = None
+    if row.disclosure_text is not None:
+        disclosure = {
+            "text": row.disclosure_text,
+            "version": row.disclosure_version,
+            "language": row.disclosure_language,
+        }
+    return ConsentRecordOut(
+        id=row.id,
+        seq=row.seq,
+        phone=phone,
+        subject=row.subject,
+        purposes=row.purposes,
+        action=row.action,
+        method=row.method,  # type: ignore[arg-type]
+        disclosure=disclosure,
+        captured_at=row.captured_at,
+        recorded_at=row.recorded_at,
+        evidence=row.evidence,
+        source=row.source,
+        jurisdiction=row.jurisdiction,
+        prev_hash=row.prev_hash,
+        hash=row.hash,
+    )

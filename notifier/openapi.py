@@ -78,10 +78,11 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": _schema(op.body, schemas, "validation")}},
         }
-    for status, (text, model) in sorted(op.responses.items()):
+    for status, (text, model, *media) in sorted(op.responses.items()):
         answer: dict[str, Any] = {"description": text}
         if model is not None:
-            kind = PROBLEM_JSON if model.__name__ == "Problem" else "application/json"
-            answer["content"] = {kind: {"schema": _schema(model, schemas, "serialization")}}
+            default = PROBLEM_JSON if model.__name__ == "Problem" else "application/json"
+            schema = {"schema": _schema(model, schemas, "serialization")}
+            answer["content"] = {kind: schema for kind in (media[0] if media else (default,))}
         result["responses"][str(status)] = answer
     return result

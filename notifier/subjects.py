@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from consent.jurisdiction import jurisdiction
 from consent.records import PURPOSES, current_state
 from notifier import ledger
-from notifier.api.consents import record_out
 from notifier.exports import (
     ErasureOut,
     SubjectExport,
     SuppressionOut,
+    consent_record_out,
     inbound_out,
     message_out,
     ticket_out,
@@ -84,7 +84,9 @@ def export(svc: Services, phone: str) -> SubjectExport:
                 for purpose, s in state.items()
             },
             suppression=SuppressionOut.model_validate(suppression) if suppression else None,
-            consent_records=[record_out(r, known.phone if known else None) for r in records],
+            consent_records=[
+                consent_record_out(r, known.phone if known else None) for r in records
+            ],
             tickets=[ticket_out(t) for t in tickets],
             messages=[message_out(m, relied.get(m.consent_record_id or "")) for m in messages],
             inbound_replies=[inbound_out(i) for i in inbound],

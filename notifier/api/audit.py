@@ -25,6 +25,7 @@ QUERY = {
     "format": "jsonl (default): one JSON object per line; csv: a header and a line per row",
 }
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
+STREAMED = tuple(MEDIA_TYPES.values())
 # In a query string an unencoded "+" arrives as a space: "11:05:00 02:00", " 13055550142".
 _SPACED_OFFSET = re.compile(r"^(.*\d) (\d{2}(?::?\d{2})?)$")
 
@@ -83,7 +84,10 @@ def _export(name: str, batches: audit.Batches, columns: list[str]) -> Response:
     summary="Every consent ledger record, with its evidence (streamed)",
     scope="audit:read",
     query=QUERY,
-    responses={200: ("JSON lines or CSV, one ledger record each", ConsentRecordOut), **ERRORS},
+    responses={
+        200: ("JSON lines or CSV, one ledger record each", ConsentRecordOut, STREAMED),
+        **ERRORS,
+    },
 )
 def consents() -> Response:
     """Stream the ledger in order, filtered by time and number."""
@@ -97,7 +101,7 @@ def consents() -> Response:
     summary="Every text decided, with its consent record and delivery history (streamed)",
     scope="audit:read",
     query=QUERY,
-    responses={200: ("JSON lines or CSV, one text each", MessageOut), **ERRORS},
+    responses={200: ("JSON lines or CSV, one text each", MessageOut, STREAMED), **ERRORS},
 )
 def messages() -> Response:
     """Stream the message log in order, filtered by time and number."""

@@ -8,7 +8,8 @@ from consent.jurisdiction import jurisdiction
 from consent.records import current_state
 from notifier import ledger
 from notifier.api.routing import caller, json_response, route, services
-from notifier.models import ConsentRecord, Subject
+from notifier.exports import consent_record_out
+from notifier.models import Subject
 from notifier.phones import to_e164
 from notifier.schemas import (
     ConsentRecordOut,
@@ -20,34 +21,6 @@ from notifier.schemas import (
 
 bp = Blueprint("consents", __name__)
 ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}
-
-
-def record_out(row: ConsentRecord, phone: str | None) -> ConsentRecordOut:
-    """A ledger row as the API shows it."""
-    disclosure = None
-    if row.disclosure_text is not None:
-        disclosure = {
-            "text": row.disclosure_text,
-            "version": row.disclosure_version,
-            "language": row.disclosure_language,
-        }
-    return ConsentRecordOut(
-        id=row.id,
-        seq=row.seq,
-        phone=phone,
-        subject=row.subject,
-        purposes=row.purposes,
-        action=row.action,
-        method=row.method,  # type: ignore[arg-type]
-        disclosure=disclosure,
-        captured_at=row.captured_at,
-        recorded_at=row.recorded_at,
-        evidence=row.evidence,
-        source=row.source,
-        jurisdiction=row.jurisdiction,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
 
 
 @route(
@@ -70,7 +43,7 @@ def post_consent(body: ConsentRequest) -> Response:
     svc = services()
     with svc.db.session() as session:
         row = ledger.append(session, svc.pseudonymize, new, svc.clock.now())
-        answer = record_out(row, phone)
+        answer = consent_record_out(row, phone)
     return json_response(answer, 201)
 
 
@@ -107,6 +80,6 @@ def get_consent(phone: str) -> Response:
                 )
                 for p, s in state.items()
             },
-            history=[record_out(r, known.phone if known else None) for r in rows],
+            history=[consent_record_out(r, known.phone if known else None) for r in rows],
         )
     return json_response(answer)

@@ -36,7 +36,8 @@ class Operation:
     summary: str
     scope: str | None
     body: Any
-    responses: dict[int, tuple[str, Any]]
+    # status -> (description, model[, media types]); JSON unless the media types say otherwise
+    responses: dict[int, tuple[Any, ...]]
     query: dict[str, str] = field(default_factory=dict)
     tag: str = ""
 
@@ -62,7 +63,7 @@ def route(
     summary: str,
     scope: str | None,
     body: Any = None,
-    responses: dict[int, tuple[str, Any]],
+    responses: dict[int, tuple[Any, ...]],
     query: dict[str, str] | None = None,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a view; with `body`, the view gets the validated model as `body=`."""

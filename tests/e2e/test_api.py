@@ -102,6 +102,8 @@ def test_openapi_describes_every_route_with_its_models(api: Api, live: LiveServe
     body = events["requestBody"]["content"]["application/json"]["schema"]
     assert "discriminator" in body or "oneOf" in body
     assert "QueueSettings" in document["components"]["schemas"]
+    export = document["paths"]["/v1/audit/messages"]["get"]["responses"]["200"]["content"]
+    assert set(export) == {"application/x-ndjson", "text/csv"}
 
 
 def test_health_readiness_and_metrics(api: Api, live: LiveServer) -> None:
