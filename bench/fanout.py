@@ -22,10 +22,10 @@ from sqlalchemy import insert
 from notifier import embedded_redis, events, keys, ledger, migrate
 from notifier.config import load_settings
 from notifier.dispatch import PIPELINE_BATCH
+from notifier.event_schemas import QueueDelayed
 from notifier.keys import Caller
 from notifier.models import Queue as QueueRow
 from notifier.models import Ticket, new_id
-from notifier.schemas import QueueDelayed
 from notifier.services import Services, build_services, install
 from workers import fanout
 

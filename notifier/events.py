@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from notifier.dispatch import FANOUT, Due, due
 from notifier.errors import invalid
+from notifier.event_schemas import EventAccepted, NotificationOut
 from notifier.keys import Caller
 from notifier.models import Event, Fanout, Message, Queue, new_id
-from notifier.schemas import EventAccepted, NotificationOut
 from notifier.services import Services
 
 

@@ -13,9 +13,9 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from notifier import peaks
+from notifier.event_schemas import QueueDelayed, QueuePeakForecast
 from notifier.events import Context, handles
 from notifier.models import ConsentRecord, Fanout, Queue, Ticket, new_id
-from notifier.schemas import QueueDelayed, QueuePeakForecast
 
 
 def add_fanout(

@@ -8,12 +8,12 @@ from sqlalchemy import delete, select
 
 from notifier import compose
 from notifier.errors import invalid
+from notifier.event_schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 from notifier.events import Context, handles
 from notifier.ledger import append, producer_record
 from notifier.models import Message, Queue, Suppression, Ticket, new_id
 from notifier.outbox import Draft, consent_decision, record, set_status, skipped
 from notifier.phones import region_for_timezone, to_e164
-from notifier.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 
 OPEN_STATES = ("waiting", "called")
 # Texts about waiting that mean nothing once the customer has been called.

@@ -9,7 +9,8 @@ from flask import Blueprint, Response, request
 from notifier import events
 from notifier.api.routing import caller, route, services
 from notifier.errors import invalid
-from notifier.schemas import EventAccepted, EventIn, Problem
+from notifier.event_schemas import EventAccepted, EventIn
+from notifier.schemas import Problem
 
 bp = Blueprint("events", __name__)
 MAX_IDEMPOTENCY_KEY = 200

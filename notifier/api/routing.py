@@ -18,8 +18,8 @@ from notifier.errors import (
     UnauthenticatedError,
     ValidationFailedError,
 )
+from notifier.event_schemas import EVENT_TYPES
 from notifier.keys import Caller, find_caller
-from notifier.schemas import EVENT_TYPES
 from notifier.services import Services
 
 EVENT_TAGS = frozenset(EVENT_TYPES)
