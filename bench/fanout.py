@@ -17,15 +17,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rq import Queue
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from notifier import embedded_redis, events, keys, ledger, migrate
 from notifier.config import load_settings
 from notifier.dispatch import PIPELINE_BATCH
 from notifier.event_schemas import QueueDelayed
 from notifier.keys import Caller
+from notifier.models import Fanout, Ticket, new_id
 from notifier.models import Queue as QueueRow
-from notifier.models import Ticket, new_id
 from notifier.services import Services, build_services, install
 from workers import fanout
 
@@ -94,13 +94,13 @@ def _fanout(svc: Services, tickets: int) -> float:
     )
     _, answer = events.accept(svc, caller, event, None)
     assert answer.recipients == tickets
-    [fanout_id] = svc.redis.lrange("rq:queue:bulk", 0, -1)
-    svc.redis.delete("rq:queue:bulk")  # the job is run here, timed, not by a worker
-    job_id = fanout_id.decode()
+    svc.dispatcher.queues["bulk"].empty()  # the job is run here, timed, not by a worker
+    with svc.db.session() as session:
+        fanout_id = session.scalars(select(Fanout.id)).one()
     started = time.perf_counter()
-    result = fanout.run(job_id.rsplit("-", 1)[0])
+    result = fanout.run(fanout_id)
     elapsed = time.perf_counter() - started
-    enqueued = svc.redis.llen("rq:queue:bulk")
+    enqueued = svc.dispatcher.queues["bulk"].count
     print(f"  {result}; {enqueued:,} deliver jobs enqueued in {elapsed:.2f} s")  # noqa: T201
     return tickets / elapsed
 

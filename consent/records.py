@@ -81,6 +81,18 @@ def restorable_grants(facts: Iterable[ConsentFact]) -> dict[str, PurposeState]:
     return {purpose: state for purpose, state in before.items() if state.status == GRANTED}
 
 
+def opted_out(facts: Iterable[ConsentFact]) -> bool:
+    """Whether the number's last word was an opt-out of everything (a STOP, a carrier block,
+    an erasure) that no fresh grant has taken back since."""
+    out_since: datetime | None = None
+    for fact in sorted(facts, key=lambda f: f.seq):
+        if _is_global_revocation(fact):
+            out_since = fact.recorded_at
+        elif fact.action == "grant" and out_since and not _is_stale(fact, out_since):
+            out_since = None
+    return out_since is not None
+
+
 def restorable_purposes(facts: Iterable[ConsentFact]) -> frozenset[str]:
     """The purposes START/UNSTOP/YES re-grant: those granted just before the latest SMS opt-out."""
     return frozenset(restorable_grants(facts))

@@ -69,15 +69,14 @@ class Turn:
 
 def answer(turn: Turn, kind: str, body: str, priority: str = "default") -> None:
     """Decide and record one answer to the customer, from the number they wrote to."""
+    sender = turn.inbound.to if turn.inbound.to.startswith("+") else None
     draft = Draft(
-        turn.inbound.phone, turn.subject, SERVICE, kind, locale(turn), body, priority=priority
+        turn.inbound.phone, turn.subject, SERVICE, kind, locale(turn), body, priority, None, sender
     )
     decision = consent_decision(turn.session, turn.svc, draft, turn.now)
     message = record(
         turn.session, turn.svc, draft, decision, turn.now, queue=turn.queue, event_pk=None
     )
-    if turn.inbound.to.startswith("+"):
-        message.sender = turn.inbound.to
     turn.messages.append(message)
 
 

@@ -98,12 +98,10 @@ def delayed(
     )
 
 
-def peak_alert(
-    queue: Queue, ticket_locale: str | None, window: PeakWindow, note: str | None
-) -> str:
-    """A warning ahead of a busy window, with the quieter time to come instead."""
+def peak_alert(queue: Queue, locale: str, window: PeakWindow, note: str | None) -> str:
+    """A warning ahead of a busy window, in `locale`, with the quieter time to come instead."""
     return texts.peak_alert(
-        texts.pick_locale(ticket_locale, queue.locale),
+        locale,
         brand(queue),
         window=window,
         quieter=quieter_time(window),

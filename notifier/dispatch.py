@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +30,9 @@ log = logging.getLogger(__name__)
 QUEUE_NAMES = ("urgent", "default", "bulk")
 DELIVER = "workers.deliver.deliver"
 FANOUT = "workers.fanout.run"
+FORWARD = "workers.forward.forward"
 PIPELINE_BATCH = 500
+ENDED_UNFINISHED = frozenset({"failed", "stopped", "canceled"})
 JOB_RESULT_TTL = 0
 JOB_FAILURE_TTL = 7 * 24 * 3600
 
@@ -44,9 +46,11 @@ class Due:
     send_at: datetime | None
 
 
-def due(message: Message) -> Due:
-    """The queueing facts of a message row."""
-    return Due(message.id, message.priority, message.send_at)
+def due_of(messages: Iterable[Message]) -> list[Due]:
+    """The queueing facts of the messages decided to go (now or at their `send_at`)."""
+    return [
+        Due(m.id, m.priority, m.send_at) for m in messages if m.decision in ("queued", "scheduled")
+    ]
 
 
 class Dispatcher:
@@ -58,11 +62,10 @@ class Dispatcher:
         self._clock = clock
         self.queues = {name: Queue(name, connection=redis) for name in QUEUE_NAMES}
 
-    def enqueue(
-        self, items: Sequence[Due], func: str = DELIVER, model: type[Message | Fanout] = Message
-    ) -> int:
-        """Enqueue a `func` job per item (deliver jobs for messages, unless told otherwise);
+    def enqueue(self, items: Sequence[Due], model: type[Message | Fanout] = Message) -> int:
+        """Enqueue the job of each row (a deliver job per message, a fan-out job per fan-out);
         on a Redis failure leave the rest for the relay. Answer how many were enqueued."""
+        func = DELIVER if model is Message else FANOUT
         done = 0
         for start in range(0, len(items), PIPELINE_BATCH):
             batch = items[start : start + PIPELINE_BATCH]
@@ -90,13 +93,22 @@ class Dispatcher:
                 delay, func, *args, result_ttl=JOB_RESULT_TTL, failure_ttl=JOB_FAILURE_TTL
             )
 
-    def missing_jobs(self, job_ids: Sequence[str]) -> set[str]:
-        """Those of `job_ids` that Redis no longer holds (lost with its memory)."""
+    def enqueue_fanouts(self, fanout_ids: Sequence[str]) -> int:
+        """Enqueue a fan-out job per id, behind the texts that concern one ticket."""
+        return self.enqueue([Due(i, "bulk", None) for i in fanout_ids], Fanout)
+
+    def dead_jobs(self, job_ids: Sequence[str]) -> set[str]:
+        """Those of `job_ids` that will never run to the end: lost with Redis's memory, or
+        ended by an error (RQ keeps those in its failed-job registry, where none retries)."""
         with self.redis.pipeline(transaction=False) as pipe:
             for job_id in job_ids:
-                pipe.exists(Job.key_for(job_id))
-            found = pipe.execute()
-        return {job_id for job_id, exists in zip(job_ids, found, strict=True) if not exists}
+                pipe.hget(Job.key_for(job_id), "status")
+            statuses = pipe.execute()
+        return {
+            job_id
+            for job_id, status in zip(job_ids, statuses, strict=True)
+            if status is None or status.decode() in ENDED_UNFINISHED
+        }
 
     def _push(self, batch: Sequence[Due], job_ids: Mapping[str, str], func: str) -> None:
         now = self._clock.now()

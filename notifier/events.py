@@ -11,7 +11,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notifier.dispatch import FANOUT, Due, due
+from notifier.dispatch import due_of
 from notifier.errors import invalid
 from notifier.event_schemas import EventAccepted, NotificationOut
 from notifier.keys import Caller
@@ -64,8 +64,8 @@ def accept(
             HANDLERS[event.type](ctx, event)
             answer = _answer(event.id, ctx)
             row.response = answer.model_dump(mode="json")
-            queued = [due(m) for m in ctx.messages if m.decision in ("queued", "scheduled")]
-            fanouts = [Due(f.id, "bulk", None) for f in ctx.fanouts]
+            queued = due_of(ctx.messages)
+            fanouts = [f.id for f in ctx.fanouts]
     except IntegrityError:
         # Another request with the same id committed first: answer as it did.
         with svc.db.session() as session:
@@ -76,7 +76,7 @@ def accept(
     if queued:
         svc.dispatcher.enqueue(queued)
     if fanouts:
-        svc.dispatcher.enqueue(fanouts, FANOUT, Fanout)
+        svc.dispatcher.enqueue_fanouts(fanouts)
     return 202, answer
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from consent.keywords import ReplyKind
-from consent.records import PURPOSES, SMS_OPT_OUT_METHODS, ConsentFact, restorable_grants
+from consent.records import PURPOSES, ConsentFact, opted_out, restorable_grants
 from notifier import ledger, texts
 from notifier.answers import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION, Turn, answer, brand, locale
 from notifier.models import ConsentRecord, LedgerHead, Message
@@ -57,16 +57,6 @@ def opt_in(turn: Turn) -> bool:
     return True
 
 
-def opted_out(facts: list[ConsentFact]) -> bool:
-    """Whether the number's latest word was an SMS or carrier opt-out, not taken back since."""
-    for fact in sorted(facts, key=lambda f: f.seq, reverse=True):
-        if fact.action == "grant" and not _predates(fact, facts):
-            return False
-        if fact.action == "revoke" and fact.method in SMS_OPT_OUT_METHODS:
-            return True
-    return False
-
-
 def evidence(turn: Turn) -> dict[str, object]:
     """What the ledger keeps of the text: its words and Twilio's id, never the sender's number."""
     # The ledger is kept after erasure; the number is not, so it stays out of the evidence.
@@ -99,16 +89,6 @@ def _regrant(turn: Turn, granting: ConsentRecord, purposes: list[str]) -> ledger
         disclosure_version=granting.disclosure_version,
         disclosure_language=granting.disclosure_language,
         evidence=found,
-    )
-
-
-def _predates(grant: ConsentFact, facts: list[ConsentFact]) -> bool:
-    # A grant captured before an opt-out was recorded does not undo it (consent.records agrees).
-    return grant.captured_at is not None and any(
-        f.action == "revoke"
-        and f.method in SMS_OPT_OUT_METHODS
-        and grant.captured_at < f.recorded_at
-        for f in facts
     )
 
 

@@ -39,6 +39,8 @@ class Draft:
     body: str | None
     priority: str = "default"
     ticket: Ticket | None = None
+    # An answer goes from the number the customer wrote to; other texts from the queue's.
+    sender: str | None = None
 
 
 def sender_for(svc: Services, queue: Queue | None) -> str | None:
@@ -109,7 +111,7 @@ def record(
     fanout_id: str | None = None,
 ) -> Message:
     """Add the message row for `draft` with `decision`, and its first status."""
-    sender = sender_for(svc, queue)
+    sender = draft.sender or sender_for(svc, queue)
     outcome, reason, rule = decision.outcome, decision.reason, decision.rule
     if sender is None and outcome in ("queued", "scheduled"):
         outcome, reason, rule = "blocked", "no_sender", "config.sender"

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, cast, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from notifier import peaks
@@ -41,7 +42,13 @@ def add_fanout(
         recipients=0,
         created_at=now,
     )
-    session.add(fanout)
+    try:
+        # Two planners (a forecast and the relay, or two relays) may race for one window:
+        # the key's unique index settles it, and the loser's transaction carries on.
+        with session.begin_nested():
+            session.add(fanout)
+    except IntegrityError:
+        return None
     return fanout
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from consent.keywords import ReplyKind, classify_reply
 from notifier import compose, optouts, texts
 from notifier.answers import ACK, HELP, STATUS, Inbound, Turn, answer, brand, locale
-from notifier.dispatch import Dispatcher, due
+from notifier.dispatch import FORWARD, Dispatcher, due_of
 from notifier.models import InboundReply, Message, Queue, Ticket, new_id
 from notifier.phones import mask
 from notifier.services import Services
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 
 # A customer who writes again and again gets the same calm answer, at most this often.
 ACK_EVERY = timedelta(minutes=10)
-FORWARD = "workers.forward.forward"
 # Twilio's Advanced Opt-Out has already answered these itself (the `OptOutType` field).
 TWILIO_ANSWERED = {"STOP": ReplyKind.OPT_OUT, "START": ReplyKind.OPT_IN, "HELP": ReplyKind.HELP}
 
@@ -42,7 +41,7 @@ def receive(svc: Services, inbound: Inbound) -> str:
             session.add(turn.row)
             session.flush()  # a concurrent retry of the same webhook fails here, before any work
             HANDLERS[turn.row.kind](turn)
-            queued = [due(m) for m in turn.messages if m.decision == "queued"]
+            queued = due_of(turn.messages)
     except IntegrityError:
         with svc.db.session() as session:
             if _seen(session, inbound.message_sid):

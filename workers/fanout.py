@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from notifier import compose, ledger
 from notifier.compose import DelayNotice
-from notifier.dispatch import due
+from notifier.dispatch import due_of
 from notifier.models import Fanout, Message, Queue, Ticket
 from notifier.outbox import Draft, consent_decision, set_status
 from notifier.services import Services, current
@@ -49,8 +49,7 @@ def _delay(svc: Services, fanout_id: str) -> int:
             if not batch:
                 return total
             messages = _delay_batch(session, svc, fanout_id, batch)
-            queued = [due(m) for m in messages if m.decision in ("queued", "scheduled")]
-        svc.dispatcher.enqueue(queued)
+        svc.dispatcher.enqueue(due_of(messages))
         total += len(messages)
         after = (batch[-1].position or 0, batch[-1].id)
 
@@ -98,7 +97,11 @@ def _delay_batch(
     now = svc.clock.now()
     messages = []
     for ticket in todo:
-        apologize = _may_apologize(ticket, now, unsent.get(ticket.id, []))
+        # A delay notice not yet sent is overtaken by this one, which carries the newer time.
+        overtaken = unsent.get(ticket.id, [])
+        for message in overtaken:
+            set_status(message, "dropped", now, source="decision", detail="superseded")
+        apologize = _may_apologize(ticket, now, overtaken)
         if ticket.eta_minutes is not None:
             ticket.eta_minutes += notice.minutes
         ticket.version += 1
@@ -129,14 +132,12 @@ def _delay_batch(
     return messages
 
 
-def _may_apologize(ticket: Ticket, now: datetime, unsent: list[Message]) -> bool:
+def _may_apologize(ticket: Ticket, now: datetime, overtaken: list[Message]) -> bool:
     """At most one apology per ticket per hour; an apology that never went does not count."""
-    for message in unsent:
-        set_status(message, "dropped", now, source="decision", detail="superseded")
     last = ticket.last_apology_at
     if last is None or now - last >= APOLOGY_INTERVAL:
         return True
-    return any(m.created_at >= last for m in unsent)
+    return any(m.created_at >= last for m in overtaken)
 
 
 def _unsent_delays(session: Session, ticket_ids: list[str]) -> dict[str, list[Message]]:

@@ -21,13 +21,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from notifier.dispatch import FORWARD
 from notifier.models import InboundReply, Ticket
 from notifier.phones import mask
 from notifier.services import Services, current
 
 log = logging.getLogger(__name__)
 
-FORWARD = "workers.forward.forward"
 TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)

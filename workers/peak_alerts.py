@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent.records import ConsentFact, current_state
-from notifier import compose, ledger
-from notifier.dispatch import due
+from notifier import compose, ledger, texts
+from notifier.dispatch import due_of
 from notifier.models import Fanout, Message, Queue, Subject, Ticket
 from notifier.outbox import Draft, consent_decision, skipped
 from notifier.services import Services
@@ -47,8 +47,7 @@ def fan_out(svc: Services, fanout_id: str) -> int:
             if not subjects:
                 return total
             messages = _peak_batch(session, svc, fanout, window, subjects)
-            queued = [due(m) for m in messages if m.decision in ("queued", "scheduled")]
-        svc.dispatcher.enqueue(queued)
+        svc.dispatcher.enqueue(due_of(messages))
         total += len(messages)
         after = subjects[-1]
 
@@ -88,11 +87,11 @@ def _peak_batch(
     unreachable = unreachable_among(session, subscribers)
     now = svc.clock.now()
     send_at = max(window.start - timedelta(minutes=queue.peak_alert_lead_minutes), now)
-    body_by_locale: dict[str | None, str] = {}
+    body_by_locale: dict[str, str] = {}
     messages = []
     for subject in subscribers:
-        locale = locales.get(subject)
-        if locale not in body_by_locale:
+        locale = texts.pick_locale(locales.get(subject), queue.locale)
+        if locale not in body_by_locale:  # one rendering per language, not per subscriber
             body_by_locale[locale] = compose.peak_alert(
                 queue, locale, window, fanout.params.get("note")
             )
@@ -101,7 +100,7 @@ def _peak_batch(
             subject,
             "peak_alerts",
             "peak_alert",
-            compose.locale(queue) if locale is None else locale,
+            locale,
             body_by_locale[locale],
             "bulk",
             None,

@@ -17,8 +17,9 @@ from typing import Any
 
 from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.exc import SQLAlchemyError
 
-from notifier.dispatch import FANOUT, Due
+from notifier.dispatch import Due
 from notifier.models import Fanout, Message
 from notifier.queue_events import plan_recurring_peaks
 from notifier.services import Services, current
@@ -37,10 +38,10 @@ def relay_once(svc: Services | None = None) -> int:
     svc = svc or current()
     now = svc.clock.now()
     with svc.db.session() as session:
-        planned = [Due(f.id, "bulk", None) for f in plan_recurring_peaks(session, now)]
+        planned = [f.id for f in plan_recurring_peaks(session, now)]
     if planned:
         log.info("planned %d peak-hour warnings", len(planned))
-    moved = svc.dispatcher.enqueue(planned, FANOUT, Fanout)
+    moved = svc.dispatcher.enqueue_fanouts(planned)
     return moved + _relay_messages(svc, now) + _relay_fanouts(svc, now)
 
 
@@ -83,7 +84,7 @@ def _relay_fanouts(svc: Services, now: datetime) -> int:
             .limit(BATCH)
         ).all()
     again = _lost(svc, rows)
-    return svc.dispatcher.enqueue([Due(r.id, "bulk", None) for r in again], FANOUT, Fanout)
+    return svc.dispatcher.enqueue_fanouts([r.id for r in again])
 
 
 def _waiting(
@@ -96,10 +97,10 @@ def _waiting(
 
 
 def _lost(svc: Services, rows: Sequence[Any]) -> list[Any]:
-    """The rows whose job never reached Redis or is no longer there."""
+    """The rows whose job never reached Redis, is no longer there, or ended in an error."""
     known = [r.job_id for r in rows if r.enqueued_at is not None and r.job_id]
-    missing = svc.dispatcher.missing_jobs(known) if known else set()
-    return [r for r in rows if r.job_id not in known or r.job_id in missing]
+    dead = svc.dispatcher.dead_jobs(known) if known else set()
+    return [r for r in rows if r.job_id not in known or r.job_id in dead]
 
 
 def run_forever(svc: Services | None = None, interval: float = INTERVAL_SECONDS) -> None:
@@ -109,8 +110,9 @@ def run_forever(svc: Services | None = None, interval: float = INTERVAL_SECONDS)
     while True:
         try:
             moved = relay_once(svc)
-        except RedisError as error:
-            log.warning("relay waits for Redis: %s", error)
+        except (RedisError, SQLAlchemyError) as error:
+            # The one clock process outlives an outage of either store and catches up after.
+            log.warning("relay waits for Redis or the database: %s", error)
             moved = 0
         if moved:
             log.info("relayed %d jobs to the queue", moved)

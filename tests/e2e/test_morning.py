@@ -13,7 +13,7 @@ import pytest
 
 from notifier.clock import FixedClock
 from notifier.services import Services
-from tests.conftest import START, Api, joined, run_worker
+from tests.conftest import SENDER, START, Api, joined, run_worker
 from tests.fakes.twilio import FakeTwilio
 
 EN, ES, ZH, ET, NO_CONSENT = (
@@ -187,15 +187,21 @@ def test_ticket_called_goes_ahead_of_queued_delay_notices(morning: Morning) -> N
     for n in range(1, 4):
         m.join(f"B{n}", f"+1305555020{n}", n, 10 * n)
     run_worker(m.svc)
-    m.post("queue.delayed", delay_minutes=5)
-    run_worker(m.svc)  # runs the fan-out, which enqueues the notices on the bulk queue
     m.twilio.reset()
     m.post("queue.delayed", delay_minutes=5)
-    m.post("ticket.called", ticket={"id": "B3"})
-    # The fan-out job itself waits on the bulk queue; the called text is urgent.
+    bulk = m.svc.dispatcher.queues["bulk"]
+    [fan_out] = bulk.jobs
+    bulk.remove(fan_out)
+    fan_out.perform()  # the three delay notices now wait on the queue...
+    assert bulk.count == 3
+
+    m.post("ticket.called", ticket={"id": "B1"})  # ...and then B1 is called
     run_worker(m.svc)
 
-    assert "It's your turn" in m.twilio.messages[0].body
+    bodies = [t.body for t in m.twilio.messages]
+    assert "It's your turn" in bodies[0]
+    assert len(bodies) == 3  # B1's own delay notice was overtaken by the call
+    assert all("behind" in body for body in bodies[1:])
 
 
 def test_delay_notices_reach_the_front_of_the_line_first(morning: Morning) -> None:
@@ -242,8 +248,12 @@ def test_an_event_older_than_the_tickets_last_is_skipped_not_applied(morning: Mo
     )
 
     assert stale.json()["notifications"][0]["reason"] == "out_of_order"
-    status = m.api.call("GET", "/v1/consents/+13055550401")
-    assert status.status_code == 200
+    run_worker(m.svc)
+    m.twilio.send_inbound(
+        m.api.base_url + "/v1/twilio/inbound", from_="+13055550401", to=SENDER, body="STATUS"
+    )
+    run_worker(m.svc)
+    assert "number 4 in line" in m.twilio.messages[-1].body  # not 7
 
 
 def test_closed_ticket_cancels_its_pending_texts(morning: Morning) -> None:

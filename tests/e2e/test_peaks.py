@@ -26,9 +26,10 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 11, day, hour, minute, tzinfo=NEW_YORK)
 
 
-def subscribe(api: Api, phone: str, at: datetime) -> None:
+def subscribe(api: Api, phone: str, at: datetime, **ticket: Any) -> None:
     """The customer joins the queue and opts in to peak-hour warnings on the web."""
-    assert api.event(joined(f"join-{phone}", f"T{phone[-4:]}", phone)).status_code == 202
+    body = joined(f"join-{phone}", f"T{phone[-4:]}", phone, **ticket)
+    assert api.event(body).status_code == 202
     grant = {
         "phone": phone,
         "purposes": ["peak_alerts"],
@@ -161,3 +162,18 @@ def test_recurring_peak_hours_are_warned_ahead_by_the_relay(
     clock.set(local(28, 12))
     deliver(alert.id)
     assert len(fake_twilio.messages) == 1
+
+
+def test_a_warning_speaks_the_language_of_the_customers_ticket(
+    api: Api, svc: Services, clock: FixedClock
+) -> None:
+    clock.set(local(28, 9))
+    api.put_queue("desk", peak_alert_lead_minutes=30)
+    subscribe(api, FLORIDA, clock.now(), locale="es-MX")
+
+    forecast(api, "f-1", (local(28, 12), local(28, 13)))
+    run_worker(svc)
+
+    [alert] = peak_messages(svc)
+    assert alert.locale == "es"
+    assert "Aviso" in (alert.body or "")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from notifier.optouts import opted_out
+from consent.records import opted_out
 from tests.unit.consent.factories import T0, fact
 
 
