@@ -19,13 +19,15 @@ from pathlib import Path
 from rq import Queue
 from sqlalchemy import insert, select
 
-from notifier import embedded_redis, events, keys, ledger, migrate
+from notifier import embedded_redis, migrate
+from notifier.compliance import keys, ledger
+from notifier.compliance.keys import Caller
 from notifier.config import load_settings
-from notifier.dispatch import PIPELINE_BATCH
-from notifier.event_schemas import QueueDelayed
-from notifier.keys import Caller
+from notifier.events import accept
+from notifier.events.schemas import QueueDelayed
 from notifier.models import Fanout, Ticket, new_id
 from notifier.models import Queue as QueueRow
+from notifier.sending.dispatch import PIPELINE_BATCH
 from notifier.services import Services, build_services, install
 from workers import fanout
 
@@ -92,7 +94,7 @@ def _fanout(svc: Services, tickets: int) -> float:
         action="a second clerk is joining",
         compensation="free coffee",
     )
-    _, answer = events.accept(svc, caller, event, None)
+    _, answer = accept.accept(svc, caller, event, None)
     assert answer.recipients == tickets
     svc.dispatcher.queues["bulk"].empty()  # the job is run here, timed, not by a worker
     with svc.db.session() as session:

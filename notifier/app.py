@@ -12,8 +12,8 @@ from notifier import cli, logmask, metrics, migrate
 from notifier.api import audit, consents, events, ops, problems, queues, subjects, twilio
 from notifier.clock import Clock
 from notifier.config import load_settings
+from notifier.sending.providers import SmsProvider
 from notifier.services import build_services, install
-from notifier.sms import SmsProvider
 
 BLUEPRINTS = (
     queues.bp,

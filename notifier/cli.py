@@ -6,8 +6,9 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from notifier import keys, migrate
+from notifier import migrate
 from notifier.api.routing import services
+from notifier.compliance import keys
 from notifier.errors import NotifierError
 
 keys_cli = AppGroup("keys", help="Make and revoke API keys.")

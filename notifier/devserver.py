@@ -11,8 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-from notifier import embedded_redis, keys, migrate
+from notifier import embedded_redis, migrate
 from notifier.clock import SystemClock
+from notifier.compliance import keys
 from notifier.config import PROJECT_ROOT, load_settings
 from notifier.db import Database
 from notifier.errors import NotifierError

@@ -13,11 +13,11 @@ from redis import Redis
 from notifier.clock import Clock, SystemClock
 from notifier.config import Settings, load_settings
 from notifier.db import Database
-from notifier.dispatch import Dispatcher
-from notifier.pacing import SenderPacer
 from notifier.phones import Pseudonymizer
-from notifier.sms import SmsProvider
-from notifier.sms.console import ConsoleProvider
+from notifier.sending.dispatch import Dispatcher
+from notifier.sending.pacing import SenderPacer
+from notifier.sending.providers import SmsProvider
+from notifier.sending.providers.console import ConsoleProvider
 
 REDIS_SOCKET_TIMEOUT = 5
 REDIS_CONNECT_TIMEOUT = 2
@@ -41,7 +41,7 @@ def make_provider(settings: Settings) -> SmsProvider:
     """The SMS provider the settings name."""
     if settings.sms_provider == "console":
         return ConsoleProvider()
-    from notifier.sms.twilio import TwilioProvider  # only loaded where Twilio is used
+    from notifier.sending.providers.twilio import TwilioProvider  # only loaded where Twilio is used
 
     assert settings.twilio_account_sid and settings.twilio_auth_token  # checked by config
     return TwilioProvider(

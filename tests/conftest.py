@@ -22,9 +22,10 @@ from rq import SimpleWorker
 from rq.job import Job
 from werkzeug.serving import make_server
 
-from notifier import embedded_redis, keys, migrate
+from notifier import embedded_redis, migrate
 from notifier.app import create_app
 from notifier.clock import FixedClock
+from notifier.compliance import keys
 from notifier.db import make_engine
 from notifier.services import Services
 from tests.fakes.twilio import FakeTwilio

@@ -12,14 +12,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 
-from notifier.dispatch import Due
 from notifier.errors import ProviderError
 from notifier.models import Message, Ticket
-from notifier.outbox import Draft, consent_decision, set_status
 from notifier.phones import mask
+from notifier.sending import retries
+from notifier.sending.decide import Draft, consent_decision, set_status
+from notifier.sending.dispatch import Due
+from notifier.sending.providers import OutgoingText, Receipt
 from notifier.services import Services, current
-from notifier.sms import OutgoingText, Receipt
-from workers import outcomes
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ def deliver(message_id: str) -> str:
     try:
         receipt = svc.provider.send(text)
     except ProviderError as error:
-        return outcomes.failed(svc, message_id, error)
+        return retries.failed(svc, message_id, error)
     _sent(svc, message_id, receipt)
     log.info("sent %s to %s", message_id, mask(text.to))
     return "sent"
@@ -83,7 +83,7 @@ def _unclaimed(svc: Services, message_id: str, now: datetime) -> str:
             and (message.claimed_at < now - STUCK_AFTER)
         )
         status = message.status
-    return outcomes.reconcile(svc, message_id) if stuck else f"already {status}"
+    return retries.reconcile(svc, message_id) if stuck else f"already {status}"
 
 
 def _recheck(svc: Services, message_id: str, now: datetime) -> str | None:
@@ -91,7 +91,7 @@ def _recheck(svc: Services, message_id: str, now: datetime) -> str | None:
     with svc.db.session() as session:
         message = session.get_one(Message, message_id)
         ticket = session.get(Ticket, message.ticket_pk) if message.ticket_pk else None
-        stale = outcomes.staleness(message, ticket)
+        stale = retries.staleness(message, ticket)
         if stale is not None:
             set_status(message, "dropped", now, source="worker", detail=stale)
             return f"dropped: {stale}"
@@ -127,7 +127,7 @@ def _paced(svc: Services, message_id: str, priority: str, sender: str) -> bool:
             time.sleep(wait)  # a slot less than a second away: waiting beats a round trip
         return True
     later = svc.clock.now() + timedelta(seconds=wait)
-    outcomes.back_to_pending(svc, message_id, later, "paced")
+    retries.back_to_pending(svc, message_id, later, "paced")
     svc.dispatcher.enqueue([Due(message_id, priority, later)])
     return False
 

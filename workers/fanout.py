@@ -12,15 +12,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
-from notifier import compose, ledger
-from notifier.compose import DelayNotice
-from notifier.dispatch import due_of
+from notifier.compliance import ledger
+from notifier.events import peak_alerts
+from notifier.events.recipients import BATCH, record_for, unreachable_among
+from notifier.events.tickets import QUEUE_UPDATES, told
 from notifier.models import Fanout, Message, Queue, Ticket
-from notifier.outbox import Draft, consent_decision, set_status
+from notifier.sending.decide import Draft, consent_decision, set_status
+from notifier.sending.dispatch import due_of
 from notifier.services import Services, current
-from notifier.tickets import QUEUE_UPDATES, told
-from workers import peak_alerts
-from workers.recipients import BATCH, record_for, unreachable_among
+from notifier.texts import compose
+from notifier.texts.compose import DelayNotice
 
 APOLOGY_INTERVAL = timedelta(hours=1)
 

@@ -21,9 +21,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from notifier.dispatch import FORWARD
 from notifier.models import InboundReply, Ticket
 from notifier.phones import mask
+from notifier.sending.dispatch import FORWARD
 from notifier.services import Services, current
 
 log = logging.getLogger(__name__)

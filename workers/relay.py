@@ -19,9 +19,9 @@ from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from notifier.dispatch import Due
+from notifier.events.fanouts import plan_recurring_peaks
 from notifier.models import Fanout, Message
-from notifier.queue_events import plan_recurring_peaks
+from notifier.sending.dispatch import Due
 from notifier.services import Services, current
 from workers.deliver import STUCK_AFTER
 

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from flask import Blueprint, Response, request
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from notifier import audit
 from notifier.api.routing import json_response, route, services, validation_failed
+from notifier.compliance import audit
+from notifier.compliance.exports import MessageOut, VerifyOut
 from notifier.errors import invalid
-from notifier.exports import MessageOut, VerifyOut
 from notifier.phones import to_e164
 from notifier.schemas import ConsentRecordOut, Problem
 

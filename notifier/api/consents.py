@@ -6,9 +6,9 @@ from flask import Blueprint, Response
 
 from consent.jurisdiction import jurisdiction
 from consent.records import current_state
-from notifier import ledger
 from notifier.api.routing import caller, json_response, route, services
-from notifier.exports import consent_record_out
+from notifier.compliance import ledger
+from notifier.compliance.exports import consent_record_out
 from notifier.models import Subject
 from notifier.phones import to_e164
 from notifier.schemas import (

@@ -9,8 +9,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from notifier import metrics
+from notifier.api.openapi import document
 from notifier.api.routing import json_response, route, services
-from notifier.openapi import document
 from notifier.schemas import Health
 
 bp = Blueprint("ops", __name__)

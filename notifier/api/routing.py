@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, g, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from notifier.compliance.keys import Caller, find_caller
 from notifier.errors import (
     FieldError,
     ForbiddenError,
@@ -18,8 +19,7 @@ from notifier.errors import (
     UnauthenticatedError,
     ValidationFailedError,
 )
-from notifier.event_schemas import EVENT_TYPES
-from notifier.keys import Caller, find_caller
+from notifier.events.schemas import EVENT_TYPES
 from notifier.services import Services
 
 EVENT_TAGS = frozenset(EVENT_TYPES)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from notifier import subjects
 from notifier.api.routing import caller, json_response, route, services
-from notifier.exports import ErasureOut, SubjectExport
+from notifier.compliance import subjects
+from notifier.compliance.exports import ErasureOut, SubjectExport
 from notifier.phones import to_e164
 from notifier.schemas import Problem
 

@@ -12,18 +12,19 @@ from flask import Blueprint, Response, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from notifier import delivery, replies
-from notifier.answers import Inbound
 from notifier.api.routing import route, services
 from notifier.errors import ForbiddenError, ValidationFailedError, invalid
+from notifier.inbound import replies
+from notifier.inbound.answers import Inbound
 from notifier.phones import mask, to_e164
 from notifier.schemas import Problem
+from notifier.sending import callbacks
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-# Replies go out as messages of their own (see notifier.replies), so the answer says nothing.
+# Replies go out as messages of their own (see notifier.inbound.replies), so the answer says nothing.
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 FORBIDDEN = (403, ("Missing or wrong X-Twilio-Signature, or no TWILIO_AUTH_TOKEN set", Problem))
 
@@ -92,12 +93,12 @@ def inbound() -> Response:
 def status() -> Response:
     """Record a delivery status; a message's status only ever moves forward."""
     form = signed_form()
-    callback = delivery.StatusCallback(
+    callback = callbacks.StatusCallback(
         message_sid=_required(form, "MessageSid", "SmsSid"),
         status=_required(form, "MessageStatus", "SmsStatus").strip().lower(),
-        error_code=delivery.parse_error_code(form.get("ErrorCode")),
+        error_code=callbacks.parse_error_code(form.get("ErrorCode")),
     )
-    if not delivery.record_callback(services(), callback):
+    if not callbacks.record_callback(services(), callback):
         log.info("status callback for unknown message %s ignored", callback.message_sid)
     return Response(status=204)
 

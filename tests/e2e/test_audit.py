@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from notifier import audit
 from notifier.clock import FixedClock
+from notifier.compliance import audit
 from notifier.services import Services
 from tests.conftest import START, Api, LiveServer, make_key, run_worker
 from tests.e2e.customer import Customer, put_desk

@@ -16,9 +16,9 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from consent.keywords import HELP_KEYWORDS, OPT_IN_KEYWORDS, OPT_OUT_KEYWORDS
-from notifier import texts
 from notifier.clock import FixedClock
 from notifier.services import Services
+from notifier.texts import catalog as texts
 from tests.conftest import Api, LiveServer, run_worker
 from tests.e2e.customer import DIGITS, SENDER, Customer, put_desk
 from tests.fakes.twilio import FakeTwilio

@@ -11,11 +11,11 @@ from sqlalchemy import select, update
 
 from notifier.clock import FixedClock
 from notifier.models import ConsentRecord, Message, Suppression
+from notifier.sending import retries as outcomes
+from notifier.sending.providers import OutgoingText
 from notifier.services import Services
-from notifier.sms import OutgoingText
 from tests.conftest import SENDER, joined, run_worker, use_fake_twilio
 from tests.fakes.twilio import FakeTwilio
-from workers import outcomes
 from workers.deliver import STUCK_AFTER, deliver
 from workers.relay import relay_once
 

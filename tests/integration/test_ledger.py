@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from notifier import audit, ledger
+from notifier.compliance import audit, ledger
 from notifier.models import ConsentRecord, Subject
 from notifier.services import Services
 from tests.tamper import tamper

@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from notifier.models import Message
-from notifier.pacing import SenderPacer
+from notifier.sending.pacing import SenderPacer
 from notifier.services import Services
 from tests.conftest import joined
 from workers.deliver import deliver

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notifier.delivery import moves_forward, parse_error_code
+from notifier.sending.callbacks import moves_forward, parse_error_code
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from notifier import texts
-from notifier.waits import PeakWindow
+from notifier.texts import catalog as texts
+from notifier.texts.waits import PeakWindow
 
 TALLINN = ZoneInfo("Europe/Tallinn")
 

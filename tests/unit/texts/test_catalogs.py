@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from notifier import texts
-from notifier.segments import count_segments
+from notifier.texts import catalog as texts
+from notifier.texts.segments import count_segments
 
 CATALOGS = Path(texts.__file__).parent / "catalogs"
 

@@ -6,8 +6,8 @@ import itertools
 
 import pytest
 
-from notifier import texts
-from notifier.segments import fits, fold_to_gsm7
+from notifier.texts import catalog as texts
+from notifier.texts.segments import fits, fold_to_gsm7
 from tests.unit.texts.samples import (
     ACTION,
     COME_BACK,

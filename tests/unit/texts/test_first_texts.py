@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from notifier import texts
-from notifier.segments import fits, fold_to_gsm7
+from notifier.texts import catalog as texts
+from notifier.texts.segments import fits, fold_to_gsm7
 from tests.unit.texts.samples import (
     COME_BACK,
     NATIVE_BRANDS,

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notifier import texts
-from notifier.segments import count_segments
+from notifier.texts import catalog as texts
+from notifier.texts.segments import count_segments
 from tests.unit.texts.samples import TIMES, brand
 
 

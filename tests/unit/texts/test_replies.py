@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from notifier import texts
+from notifier.texts import catalog as texts
 from tests.unit.texts.samples import (
     COME_BACK,
     CONTACT,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notifier.segments import MAX_SEGMENTS, SegmentCount, count_segments, fits, fold_to_gsm7
+from notifier.texts.segments import MAX_SEGMENTS, SegmentCount, count_segments, fits, fold_to_gsm7
 
 
 def test_empty_text_takes_no_segment() -> None:

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from notifier.waits import (
+from notifier.texts.waits import (
     COME_BACK_MARGIN,
     PeakWindow,
     come_back_at,

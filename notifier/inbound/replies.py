@@ -1,7 +1,7 @@
 """What a customer's text does: opt out, opt back in, ask for help or status, or talk to staff.
 
 Each inbound text is recorded once per MessageSid (Twilio retries webhooks), read by the
-keyword and free-text rules of `consent.keywords`, and answered through `notifier.answers`.
+keyword and free-text rules of `consent.keywords`, and answered through `notifier.inbound.answers`.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consent.keywords import ReplyKind, classify_reply
-from notifier import compose, optouts, texts
-from notifier.answers import ACK, HELP, STATUS, Inbound, Turn, answer, brand, locale
-from notifier.dispatch import FORWARD, Dispatcher, due_of
+from notifier.inbound import optouts
+from notifier.inbound.answers import ACK, HELP, STATUS, Inbound, Turn, answer, brand, locale
 from notifier.models import InboundReply, Message, Queue, Ticket, new_id
 from notifier.phones import mask
+from notifier.sending.dispatch import FORWARD, Dispatcher, due_of
 from notifier.services import Services
+from notifier.texts import catalog, compose
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +103,7 @@ def opt_in(turn: Turn) -> None:
 def help_(turn: Turn) -> None:
     """Who we are, what we text, how often, the rates, the contact, how to opt out."""
     if not turn.twilio_answered:
-        answer(turn, HELP, texts.help_reply(locale(turn), brand(turn)))
+        answer(turn, HELP, catalog.help_reply(locale(turn), brand(turn)))
 
 
 def status(turn: Turn) -> None:
@@ -115,7 +116,7 @@ def status(turn: Turn) -> None:
     )
     if ticket is not None:
         turn.ticket, turn.queue = ticket, ticket.queue
-    body = texts.status_reply(
+    body = catalog.status_reply(
         locale(turn),
         brand(turn),
         ticket=ticket.ticket_id if ticket else None,
@@ -138,7 +139,7 @@ def other(turn: Turn) -> None:
         .limit(1)
     )
     if recent is None:
-        answer(turn, ACK, texts.acknowledgment(locale(turn), brand(turn)))
+        answer(turn, ACK, catalog.acknowledgment(locale(turn), brand(turn)))
     if turn.ticket is not None and turn.ticket.queue.reply_webhook_url:
         inbound_id, dispatcher = turn.row.id, turn.svc.dispatcher
         turn.after_commit.append(lambda: _enqueue_forward(dispatcher, inbound_id))

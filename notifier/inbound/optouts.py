@@ -11,10 +11,18 @@ from sqlalchemy import select
 
 from consent.keywords import ReplyKind
 from consent.records import PURPOSES, ConsentFact, opted_out, restorable_grants
-from notifier import ledger, texts
-from notifier.answers import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION, Turn, answer, brand, locale
+from notifier.compliance import ledger
+from notifier.inbound.answers import (
+    OPT_IN_CONFIRMATION,
+    OPT_OUT_CONFIRMATION,
+    Turn,
+    answer,
+    brand,
+    locale,
+)
 from notifier.models import ConsentRecord, LedgerHead, Message
-from notifier.outbox import set_status
+from notifier.sending.decide import set_status
+from notifier.texts import catalog
 
 
 def opt_out(turn: Turn) -> None:
@@ -33,7 +41,7 @@ def opt_out(turn: Turn) -> None:
     ledger.append(turn.session, turn.svc.pseudonymize, revocation, turn.now)
     _block_waiting(turn)
     if not already and not turn.twilio_answered:
-        body = texts.opt_out_confirmation(locale(turn), brand(turn))
+        body = catalog.opt_out_confirmation(locale(turn), brand(turn))
         answer(turn, OPT_OUT_CONFIRMATION, body, priority="urgent")
 
 
@@ -52,7 +60,7 @@ def opt_in(turn: Turn) -> bool:
         regrant = _regrant(turn, granting, purposes)
         ledger.append(turn.session, turn.svc.pseudonymize, regrant, turn.now)
     if not turn.twilio_answered:
-        body = texts.opt_in_confirmation(locale(turn), brand(turn))
+        body = catalog.opt_in_confirmation(locale(turn), brand(turn))
         answer(turn, OPT_IN_CONFIRMATION, body, priority="urgent")
     return True
 

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TextIO
 
 from notifier.phones import mask
-from notifier.sms import OutgoingText, Receipt
+from notifier.sending.providers import OutgoingText, Receipt
 
 
 class ConsoleProvider:

@@ -6,14 +6,14 @@ import logging
 import random
 from datetime import datetime, timedelta
 
-from notifier import delivery
-from notifier.dispatch import Due
 from notifier.errors import ProviderError
+from notifier.events.tickets import WAITING_KINDS
 from notifier.models import Message, Ticket
-from notifier.outbox import set_status
 from notifier.phones import mask
+from notifier.sending import callbacks
+from notifier.sending.decide import set_status
+from notifier.sending.dispatch import Due
 from notifier.services import Services
-from notifier.tickets import WAITING_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +75,7 @@ def failed(svc: Services, message_id: str, error: ProviderError) -> str:
                 error_code=error.code,
                 detail=str(error)[:200],
             )
-            delivery.consequences(session, svc, message, error.code, now)
+            callbacks.consequences(session, svc, message, error.code, now)
     log.warning("send of %s failed (attempt %d): %s", message_id, attempts, error.detail)
     if error.transient and attempts < MAX_ATTEMPTS:
         svc.dispatcher.enqueue([Due(message_id, priority, retry_at)])

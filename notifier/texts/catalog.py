@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
 
-from notifier.segments import fits, fold_to_gsm7
-from notifier.waits import PeakWindow, quieter_time
+from notifier.texts.segments import fits, fold_to_gsm7
+from notifier.texts.waits import PeakWindow, quieter_time
 
 SUPPORTED_LOCALES = ("en", "es", "zh", "et")
 # Plain "es" formats 24-hour times ("14:35"); "es_419" would give "2:35 p.m.".
@@ -31,7 +31,7 @@ _ELLIPSIS = "..."  # three dots, not "…", which is outside GSM-7
 @cache
 def _load(locale: str) -> dict[str, Any]:
     """The parsed catalog file of `locale`, read once."""
-    source = resources.files("notifier").joinpath("catalogs").joinpath(f"{locale}.toml")
+    source = resources.files("notifier.texts").joinpath("catalogs").joinpath(f"{locale}.toml")
     return tomllib.loads(source.read_text(encoding="utf-8"))
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from consent.jurisdiction import jurisdiction
 from consent.records import PURPOSES, current_state
-from notifier import ledger
-from notifier.exports import (
+from notifier.compliance import ledger
+from notifier.compliance.exports import (
     ErasureOut,
     SubjectExport,
     SuppressionOut,
@@ -36,9 +36,9 @@ from notifier.models import (
     Suppression,
     Ticket,
 )
-from notifier.outbox import set_status
 from notifier.phones import mask
 from notifier.schemas import PurposeStateOut
+from notifier.sending.decide import set_status
 from notifier.services import Services
 
 log = logging.getLogger(__name__)

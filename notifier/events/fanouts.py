@@ -13,9 +13,9 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notifier import peaks
-from notifier.event_schemas import QueueDelayed, QueuePeakForecast
-from notifier.events import Context, handles
+from notifier.events import peaks
+from notifier.events.accept import Context, handles
+from notifier.events.schemas import QueueDelayed, QueuePeakForecast
 from notifier.models import ConsentRecord, Fanout, Queue, Ticket, new_id
 
 

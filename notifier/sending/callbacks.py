@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent.records import PURPOSES
-from notifier import ledger
+from notifier.compliance import ledger
 from notifier.models import ConsentRecord, Message, MessageStatus, Suppression
-from notifier.outbox import set_status
 from notifier.phones import mask
+from notifier.sending.decide import set_status
+from notifier.sending.providers import OPTED_OUT, UNREACHABLE_CODES
 from notifier.services import Services
-from notifier.sms import OPTED_OUT, UNREACHABLE_CODES
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from consent.policy import Decision
 from notifier.models import Fanout, Message, Queue, Suppression
-from notifier.outbox import Draft, record
+from notifier.sending.decide import Draft, record
 from notifier.services import Services
 
 # Recipients decided per transaction and enqueued per pipelined round trip.

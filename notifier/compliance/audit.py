@@ -19,8 +19,8 @@ from typing import Any
 from sqlalchemy import Select, and_, or_, select
 
 from consent.ledger import ChainLink, verify_chain
-from notifier import ledger
-from notifier.exports import VerifyOut, consent_record_out, flat, message_out
+from notifier.compliance import ledger
+from notifier.compliance.exports import VerifyOut, consent_record_out, flat, message_out
 from notifier.models import ConsentRecord, LedgerHead, Message, Subject
 from notifier.services import Services
 

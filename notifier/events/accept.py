@@ -11,11 +11,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notifier.dispatch import due_of
+from notifier.compliance.keys import Caller
 from notifier.errors import invalid
-from notifier.event_schemas import EventAccepted, NotificationOut
-from notifier.keys import Caller
+from notifier.events.schemas import EventAccepted, NotificationOut
 from notifier.models import Event, Fanout, Message, Queue, new_id
+from notifier.sending.dispatch import due_of
 from notifier.services import Services
 
 
@@ -144,4 +144,3 @@ def _redacted(event: Any) -> dict[str, Any]:
 
 # The handlers register themselves with `handles`; importing them here (after `Context` and
 # `handles` exist) makes every event type known wherever events are accepted.
-from notifier import queue_events, tickets  # noqa: E402, F401

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from notifier.models import Queue
-from notifier.waits import PeakWindow
+from notifier.texts.waits import PeakWindow
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from consent.policy import Decision, decide
 from consent.records import ConsentFact
-from notifier import ledger
+from notifier.compliance import ledger
 from notifier.models import Message, MessageStatus, Queue, Ticket, new_id
-from notifier.segments import count_segments
 from notifier.services import Services
+from notifier.texts.segments import count_segments
 
 # Answers to a customer's own message (HELP, STATUS, opt-out and opt-in confirmations) need
 # no opt-in: the customer asked. Only an unreachable number stops them.

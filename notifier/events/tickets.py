@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
-from notifier import compose
+from notifier.compliance.ledger import append, producer_record
 from notifier.errors import invalid
-from notifier.event_schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
-from notifier.events import Context, handles
-from notifier.ledger import append, producer_record
+from notifier.events.accept import Context, handles
+from notifier.events.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 from notifier.models import Message, Queue, Suppression, Ticket, new_id
-from notifier.outbox import Draft, consent_decision, record, set_status, skipped
 from notifier.phones import region_for_timezone, to_e164
+from notifier.sending.decide import Draft, consent_decision, record, set_status, skipped
+from notifier.texts import compose
 
 OPEN_STATES = ("waiting", "called")
 # Texts about waiting that mean nothing once the customer has been called.

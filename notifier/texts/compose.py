@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from notifier import peaks, texts
+from notifier.events import peaks
 from notifier.models import Queue, Ticket
-from notifier.waits import PeakWindow, come_back_at, quieter_time
+from notifier.texts import catalog
+from notifier.texts.waits import PeakWindow, come_back_at, quieter_time
 
 
 @dataclass(frozen=True)
@@ -20,16 +21,16 @@ class DelayNotice:
     compensation: str | None
 
 
-def brand(queue: Queue) -> texts.Brand:
-    """How the queue signs its texts."""
-    return texts.Brand(
+def brand(queue: Queue) -> catalog.Brand:
+    """How the queue signs its catalog."""
+    return catalog.Brand(
         name=queue.brand or queue.name, contact=queue.contact, tz=ZoneInfo(queue.timezone)
     )
 
 
 def locale(queue: Queue, ticket: Ticket | None = None) -> str:
     """The ticket's language, else the queue's, else English."""
-    return texts.pick_locale(ticket.locale if ticket else None, queue.locale)
+    return catalog.pick_locale(ticket.locale if ticket else None, queue.locale)
 
 
 def come_back(queue: Queue, ticket: Ticket, now: datetime) -> datetime | None:
@@ -43,7 +44,7 @@ def joined(queue: Queue, ticket: Ticket, now: datetime) -> str:
     """The acknowledgment of a new ticket."""
     back = come_back(queue, ticket, now)
     peak = peaks.window_at(queue, back) if back else None
-    return texts.joined(
+    return catalog.joined(
         locale(queue, ticket),
         brand(queue),
         ticket=ticket.ticket_id,
@@ -58,7 +59,7 @@ def joined(queue: Queue, ticket: Ticket, now: datetime) -> str:
 
 def position_update(queue: Queue, ticket: Ticket, now: datetime) -> str:
     """A ticket's new place and come-back time."""
-    return texts.position_update(
+    return catalog.position_update(
         locale(queue, ticket),
         brand(queue),
         ticket=ticket.ticket_id,
@@ -71,7 +72,7 @@ def position_update(queue: Queue, ticket: Ticket, now: datetime) -> str:
 
 def called(queue: Queue, ticket: Ticket) -> str:
     """It's your turn: where to go, how long the place is held."""
-    return texts.called(
+    return catalog.called(
         locale(queue, ticket),
         brand(queue),
         ticket=ticket.ticket_id,
@@ -85,7 +86,7 @@ def delayed(
     queue: Queue, ticket: Ticket, now: datetime, delay: DelayNotice, apologize: bool
 ) -> str:
     """A delay notice for one ticket."""
-    return texts.delayed(
+    return catalog.delayed(
         locale(queue, ticket),
         brand(queue),
         ticket=ticket.ticket_id,
@@ -100,7 +101,7 @@ def delayed(
 
 def peak_alert(queue: Queue, locale: str, window: PeakWindow, note: str | None) -> str:
     """A warning ahead of a busy window, in `locale`, with the quieter time to come instead."""
-    return texts.peak_alert(
+    return catalog.peak_alert(
         locale,
         brand(queue),
         window=window,

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from consent.keywords import Reply
-from notifier import compose, texts
 from notifier.models import InboundReply, Message, Queue, Ticket
-from notifier.outbox import SERVICE, Draft, consent_decision, record
+from notifier.sending.decide import SERVICE, Draft, consent_decision, record
 from notifier.services import Services
+from notifier.texts import catalog, compose
 
 # Signs the texts to a number that no queue knows yet.
 FALLBACK_BRAND = "Notifications"
@@ -83,7 +83,7 @@ def answer(turn: Turn, kind: str, body: str, priority: str = "default") -> None:
 def locale(turn: Turn) -> str:
     """A keyword's own language first ("BAJA" is Spanish), then the ticket's, the queue's."""
     keyword = turn.reply.language
-    return texts.pick_locale(
+    return catalog.pick_locale(
         keyword if keyword != "en" else None,
         turn.ticket.locale if turn.ticket else None,
         turn.queue.locale if turn.queue else None,
@@ -91,8 +91,8 @@ def locale(turn: Turn) -> str:
     )
 
 
-def brand(turn: Turn) -> texts.Brand:
+def brand(turn: Turn) -> catalog.Brand:
     """Who signs the answer: the queue of the number's latest ticket, else a plain name."""
     if turn.queue is None:
-        return texts.Brand(FALLBACK_BRAND, None, ZoneInfo("UTC"))
+        return catalog.Brand(FALLBACK_BRAND, None, ZoneInfo("UTC"))
     return compose.brand(turn.queue)

@@ -13,7 +13,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from notifier.errors import ProviderError
-from notifier.sms import OutgoingText, Receipt
+from notifier.sending.providers import OutgoingText, Receipt
 
 REQUEST_TIMEOUT_SECONDS = 10
 # Twilio answers 429 (or 20429) when it wants us slower, and 5xx when it is unwell.

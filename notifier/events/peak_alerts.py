@@ -14,13 +14,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent.records import ConsentFact, current_state
-from notifier import compose, ledger, texts
-from notifier.dispatch import due_of
+from notifier.compliance import ledger
+from notifier.events.recipients import BATCH, record_for, unreachable_among
 from notifier.models import Fanout, Message, Queue, Subject, Ticket
-from notifier.outbox import Draft, consent_decision, skipped
+from notifier.sending.decide import Draft, consent_decision, skipped
+from notifier.sending.dispatch import due_of
 from notifier.services import Services
-from notifier.waits import PeakWindow
-from workers.recipients import BATCH, record_for, unreachable_among
+from notifier.texts import catalog, compose
+from notifier.texts.waits import PeakWindow
 
 
 def fan_out(svc: Services, fanout_id: str) -> int:
@@ -90,7 +91,7 @@ def _peak_batch(
     body_by_locale: dict[str, str] = {}
     messages = []
     for subject in subscribers:
-        locale = texts.pick_locale(locales.get(subject), queue.locale)
+        locale = catalog.pick_locale(locales.get(subject), queue.locale)
         if locale not in body_by_locale:  # one rendering per language, not per subscriber
             body_by_locale[locale] = compose.peak_alert(
                 queue, locale, window, fanout.params.get("note")

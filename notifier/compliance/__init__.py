@@ -1,0 +1,1 @@
+"""Proof for compliance staff: the consent ledger, audit exports, data subjects, keys."""

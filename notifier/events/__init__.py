@@ -1,0 +1,1 @@
+"""Accepting events: tickets, queue-wide fan-outs, delay notices, peak-hour warnings."""

@@ -1,0 +1,1 @@
+"""Customers' replies: reading them, opting out and in, answering, forwarding."""

@@ -1,0 +1,1 @@
+"""A text's way out: its lifecycle, deciding, dispatch to RQ, pacing, delivery, providers."""

@@ -1,0 +1,1 @@
+"""What the texts say: catalogs (files, not code), composing, segments, wait maths."""
