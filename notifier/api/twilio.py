@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-# Replies go out as messages of their own (see notifier.inbound.replies), so the answer says nothing.
+# Replies go out as messages of their own (notifier.inbound.replies): the answer says nothing.
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 FORBIDDEN = (403, ("Missing or wrong X-Twilio-Signature, or no TWILIO_AUTH_TOKEN set", Problem))
 
