@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from consent import quiet_hours
 from consent.jurisdiction import jurisdiction, needs_documented_consent
@@ -14,11 +15,25 @@ PEAK_ALERT_CAP_STATES = frozenset({"FL", "OK", "MD"})
 PEAK_ALERT_DAILY_CAP = 3
 
 
+class Outcome(StrEnum):
+    """What the policy decided for one text."""
+
+    QUEUED = "queued"  # goes now
+    SCHEDULED = "scheduled"  # goes at `send_at` (quiet hours, a peak warning's lead time)
+    BLOCKED = "blocked"  # may not go (no consent, opted out, unreachable...)
+    SKIPPED = "skipped"  # nothing worth sending (an event came too late, a change too small)
+
+    @property
+    def goes(self) -> bool:
+        """Whether a text with this outcome is to be sent."""
+        return self in (Outcome.QUEUED, Outcome.SCHEDULED)
+
+
 @dataclass(frozen=True)
 class Decision:
     """What happens to one text, the rule that decided it and the consent record relied on."""
 
-    outcome: str
+    outcome: Outcome
     reason: str | None
     rule: str
     record_id: str | None
@@ -64,7 +79,7 @@ def _decide_peak_alert(phone: str, now: datetime, record_id: str, sent_last_24h:
     if not quiet_hours.is_allowed(phone, now):
         send_at = quiet_hours.next_allowed(phone, now)
         return Decision(
-            "scheduled", "quiet_hours", quiet_hours.rule_name(phone), record_id, send_at
+            Outcome.SCHEDULED, "quiet_hours", quiet_hours.rule_name(phone), record_id, send_at
         )
     return _queued(record_id)
 
@@ -84,8 +99,8 @@ def _is_documented(facts: Sequence[ConsentFact], record_id: str) -> bool:
 
 
 def _blocked(reason: str, rule: str, record_id: str | None) -> Decision:
-    return Decision("blocked", reason, rule, record_id, None)
+    return Decision(Outcome.BLOCKED, reason, rule, record_id, None)
 
 
 def _queued(record_id: str) -> Decision:
-    return Decision("queued", None, "consent.granted", record_id, None)
+    return Decision(Outcome.QUEUED, None, "consent.granted", record_id, None)

@@ -13,7 +13,7 @@ from notifier.api import audit, consents, events, ops, problems, queues, subject
 from notifier.clock import Clock
 from notifier.config import load_settings
 from notifier.sending.providers import SmsProvider
-from notifier.services import build_services, install
+from notifier.services import attach, build_services
 
 BLUEPRINTS = (
     queues.bp,
@@ -40,10 +40,9 @@ def create_app(
     if settings.env == "development":
         migrate.upgrade(settings.database_url)
     svc = build_services(settings, clock=clock, provider=provider)
-    install(svc)
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=MAX_BODY_BYTES, JSON_SORT_KEYS=False)
-    app.extensions["notifier"] = svc
+    attach(app, svc)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
     problems.register(app)

@@ -7,9 +7,9 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from notifier import migrate
-from notifier.api.routing import services
 from notifier.compliance import keys
 from notifier.errors import NotifierError
+from notifier.services import current as services
 
 keys_cli = AppGroup("keys", help="Make and revoke API keys.")
 db_cli = AppGroup("db", help="The database schema.")

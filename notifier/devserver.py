@@ -67,7 +67,7 @@ def _commands(redis_url: str) -> list[list[str]]:
             "worker",
             "--with-scheduler",
             "--worker-class",
-            "rq.worker.SimpleWorker",
+            "workers.worker.Worker",
             "--url",
             redis_url,
             "urgent",

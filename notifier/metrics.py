@@ -13,6 +13,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from sqlalchemy import func, select
 
 from notifier.models import Message
+from notifier.sending.lifecycle import MessageStatus
 from notifier.services import Services
 
 REGISTRY = CollectorRegistry()
@@ -29,18 +30,6 @@ LATENCY = Histogram(
     registry=REGISTRY,
 )
 MESSAGES = Gauge("notifier_messages", "Texts decided, by status", ["status"], registry=REGISTRY)
-STATUSES = (
-    "pending",
-    "sending",
-    "sent",
-    "delivered",
-    "undelivered",
-    "failed",
-    "blocked",
-    "skipped",
-    "dropped",
-    "cancelled",
-)
 
 
 def refresh(svc: Services) -> None:
@@ -51,7 +40,7 @@ def refresh(svc: Services) -> None:
                 select(Message.status, func.count(Message.id)).group_by(Message.status)
             ).all()
         )
-    for status in STATUSES:
+    for status in MessageStatus:
         MESSAGES.labels(status).set(counts.get(status, 0))
 
 

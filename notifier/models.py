@@ -154,8 +154,8 @@ class Message(Base):
     claimed_at: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
 
-    history: Mapped[list[MessageStatus]] = relationship(
-        order_by="MessageStatus.id", cascade="all, delete-orphan", lazy="selectin"
+    history: Mapped[list[StatusStep]] = relationship(
+        order_by="StatusStep.id", cascade="all, delete-orphan", lazy="selectin"
     )
 
 
@@ -179,7 +179,7 @@ class Fanout(Base):
     done_at: Mapped[datetime | None]
 
 
-class MessageStatus(Base):
+class StatusStep(Base):
     """One step in a message's life: decided, sent, delivered, failed..."""
 
     __tablename__ = "message_statuses"

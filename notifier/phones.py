@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Protocol
 
 import phonenumbers
 from babel.core import get_global
@@ -35,7 +36,15 @@ def mask(phone: str | None) -> str:
     return "*" * max(len(phone) - 4, 0) + phone[-4:]
 
 
-class Pseudonymizer:
+class Pseudonymizer(Protocol):
+    """Turns a number into the pseudonym that the ledger and the message log know it by."""
+
+    def __call__(self, phone: str) -> str:
+        """The pseudonym of an E.164 number."""
+        ...
+
+
+class KeyedPseudonymizer:
     """Keyed pseudonyms of numbers: stable for one secret, not reversible without it."""
 
     def __init__(self, secret: str) -> None:

@@ -1,24 +1,28 @@
 """The service's parts, built once per process from its settings.
 
-The web app builds them in `create_app`; an RQ worker builds them on its first job from the
-same environment. Jobs reach them through `current()`, so a job takes only ids.
+Only entry points hold the whole bundle: the web app builds it in `create_app`, a worker when
+it starts (`workers.worker.Worker`), the CLI and the relay from the app. Domain functions take
+the parts they use.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import Flask, current_app
 from redis import Redis
 
 from notifier.clock import Clock, SystemClock
-from notifier.config import Settings, load_settings
+from notifier.config import Settings
 from notifier.db import Database
-from notifier.phones import Pseudonymizer
+from notifier.phones import KeyedPseudonymizer, Pseudonymizer
 from notifier.sending.dispatch import Dispatcher
 from notifier.sending.pacing import SenderPacer
 from notifier.sending.providers import SmsProvider
 from notifier.sending.providers.console import ConsoleProvider
+from notifier.work import UnitOfWork
 
+EXTENSION = "notifier"
 REDIS_SOCKET_TIMEOUT = 5
 REDIS_CONNECT_TIMEOUT = 2
 
@@ -35,6 +39,7 @@ class Services:
     pseudonymize: Pseudonymizer
     dispatcher: Dispatcher
     pacer: SenderPacer
+    work: UnitOfWork
 
 
 def make_provider(settings: Settings) -> SmsProvider:
@@ -49,6 +54,13 @@ def make_provider(settings: Settings) -> SmsProvider:
     )
 
 
+def fallback_sender(settings: Settings) -> str | None:
+    """The sender of texts whose queue names none: the default, else "console" when printing."""
+    if settings.default_sender is None and settings.sms_provider == "console":
+        return "console"
+    return settings.default_sender
+
+
 def build_services(
     settings: Settings, *, clock: Clock | None = None, provider: SmsProvider | None = None
 ) -> Services:
@@ -61,30 +73,31 @@ def build_services(
         socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
         health_check_interval=30,
     )
+    pseudonymize = KeyedPseudonymizer(settings.secret_key)
+    dispatcher = Dispatcher(redis, db, clock)
     return Services(
         settings=settings,
         db=db,
         redis=redis,
         clock=clock,
         provider=provider or make_provider(settings),
-        pseudonymize=Pseudonymizer(settings.secret_key),
-        dispatcher=Dispatcher(redis, db, clock),
+        pseudonymize=pseudonymize,
+        dispatcher=dispatcher,
         pacer=SenderPacer(redis, settings.sender_mps),
+        work=UnitOfWork(db, clock, dispatcher, pseudonymize, fallback_sender(settings)),
     )
 
 
-_current: Services | None = None
+def attach(app: Flask, svc: Services) -> None:
+    """Make `svc` the services of `app`, for its views and CLI commands."""
+    app.extensions[EXTENSION] = svc
 
 
-def install(services: Services) -> None:
-    """Make `services` the ones this process's jobs use."""
-    global _current
-    _current = services
+def of_app(app: Flask) -> Services:
+    """The services of `app`."""
+    return app.extensions[EXTENSION]  # type: ignore[no-any-return]
 
 
 def current() -> Services:
-    """This process's services, built from the environment on first use."""
-    if _current is None:
-        install(build_services(load_settings()))
-    assert _current is not None
-    return _current
+    """The services of the Flask app handling this request or CLI command."""
+    return of_app(current_app)

@@ -18,7 +18,6 @@ import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
-from rq import SimpleWorker
 from rq.job import Job
 from werkzeug.serving import make_server
 
@@ -29,6 +28,7 @@ from notifier.compliance import keys
 from notifier.db import make_engine
 from notifier.services import Services
 from tests.fakes.twilio import FakeTwilio
+from workers.worker import Worker, lending
 
 os.environ["NOTIFIER_ENV"] = "test"
 os.environ.setdefault("NOTIFIER_SECRET_KEY", "test-secret-key-that-is-long-enough-0123456789")
@@ -119,7 +119,8 @@ def app(overrides: dict[str, Any], clock: FixedClock) -> Iterator[Flask]:
     app = create_app(overrides, clock=clock)
     svc = services_of(app)
     svc.redis.flushdb()
-    yield app
+    with lending(svc):  # a job a test performs itself runs as a worker would run it
+        yield app
     close = getattr(svc.provider, "close", None)
     if close is not None:
         close()
@@ -154,7 +155,7 @@ def run_worker(svc: Services) -> None:
     """Run every job on the queues now, in this process, until they are empty; a job that
     raised fails the test (RQ would only file it in its failed-job registry)."""
     queues = list(svc.dispatcher.queues.values())
-    SimpleWorker(queues, connection=svc.redis).work(burst=True, logging_level="WARNING")
+    Worker(queues, connection=svc.redis, services=svc).work(burst=True, logging_level="WARNING")
     for queue in queues:
         for job_id in queue.failed_job_registry.get_job_ids():
             job = Job.fetch(job_id, connection=svc.redis)

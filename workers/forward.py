@@ -24,7 +24,10 @@ from sqlalchemy import select
 from notifier.models import InboundReply, Ticket
 from notifier.phones import mask
 from notifier.sending.dispatch import FORWARD
-from notifier.services import Services, current
+from notifier.sending.lifecycle import Priority
+from notifier.services import Services
+from notifier.work import JobCall
+from workers.worker import services
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ def signature(key: bytes, timestamp: str, body: bytes) -> str:
 
 def forward(inbound_id: str, attempt: int = 1) -> str:
     """POST one inbound text to its queue's reply webhook; retry later if the producer fails."""
-    svc = current()
+    svc = services()
     found = _payload(svc, inbound_id)
     if found is None:
         return "nothing to forward"
@@ -110,6 +113,6 @@ def _retry(svc: Services, inbound_id: str, attempt: int, why: str) -> str:
         log.warning("gave up forwarding %s after %d attempts: %s", inbound_id, attempt, why)
         return f"gave up: {why}"
     delay = RETRY_BASE * 2 ** (attempt - 1)
-    svc.dispatcher.enqueue_job("default", FORWARD, inbound_id, attempt + 1, delay=delay)
+    svc.dispatcher.enqueue_job(JobCall(Priority.DEFAULT, FORWARD, (inbound_id, attempt + 1), delay))
     log.info("forwarding %s failed (%s); retrying in %s", inbound_id, why, delay)
     return f"retrying: {why}"

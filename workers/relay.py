@@ -21,9 +21,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.events.fanouts import plan_recurring_peaks
 from notifier.models import Fanout, Message
-from notifier.sending.dispatch import Due
-from notifier.services import Services, current
-from workers.deliver import STUCK_AFTER
+from notifier.sending.delivery import STUCK_AFTER
+from notifier.sending.lifecycle import FanoutState, MessageStatus
+from notifier.services import Services
+from notifier.work import Due
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +34,8 @@ CHECK_JOBS_AFTER = timedelta(minutes=1)
 INTERVAL_SECONDS = 5.0
 
 
-def relay_once(svc: Services | None = None) -> int:
+def relay_once(svc: Services) -> int:
     """Enqueue every job that should be on a queue and is not; answer how many."""
-    svc = svc or current()
     now = svc.clock.now()
     with svc.db.session() as session:
         planned = [f.id for f in plan_recurring_peaks(session, now)]
@@ -48,7 +48,7 @@ def relay_once(svc: Services | None = None) -> int:
 def _relay_messages(svc: Services, now: datetime) -> int:
     # A stuck text is enqueued once per claim (and again if that did not settle it).
     stuck = and_(
-        Message.status == "sending",
+        Message.status == MessageStatus.SENDING,
         Message.claimed_at < now - STUCK_AFTER,
         or_(
             Message.enqueued_at.is_(None),
@@ -66,12 +66,12 @@ def _relay_messages(svc: Services, now: datetime) -> int:
                 Message.enqueued_at,
                 Message.status,
             )
-            .where(or_(_waiting(svc, Message, now, Message.status == "pending"), stuck))
+            .where(or_(_waiting(svc, Message, now, Message.status == MessageStatus.PENDING), stuck))
             .order_by(Message.created_at)
             .limit(BATCH)
         ).all()
-    again = _lost(svc, [r for r in rows if r.status == "pending"])
-    again += [r for r in rows if r.status == "sending"]
+    again = _lost(svc, [r for r in rows if r.status == MessageStatus.PENDING])
+    again += [r for r in rows if r.status == MessageStatus.SENDING]
     return svc.dispatcher.enqueue([Due(r.id, r.priority, r.send_at) for r in again])
 
 
@@ -79,7 +79,7 @@ def _relay_fanouts(svc: Services, now: datetime) -> int:
     with svc.db.session() as session:
         rows = session.execute(
             select(Fanout.id, Fanout.job_id, Fanout.enqueued_at)
-            .where(_waiting(svc, Fanout, now, Fanout.state == "pending"))
+            .where(_waiting(svc, Fanout, now, Fanout.state == FanoutState.PENDING))
             .order_by(Fanout.created_at)
             .limit(BATCH)
         ).all()
@@ -103,9 +103,8 @@ def _lost(svc: Services, rows: Sequence[Any]) -> list[Any]:
     return [r for r in rows if r.job_id not in known or r.job_id in dead]
 
 
-def run_forever(svc: Services | None = None, interval: float = INTERVAL_SECONDS) -> None:
+def run_forever(svc: Services, interval: float = INTERVAL_SECONDS) -> None:
     """Relay every `interval` seconds until stopped."""
-    svc = svc or current()
     log.info("relay started")
     while True:
         try:

@@ -69,7 +69,7 @@ def _export(name: str, batches: audit.Batches, columns: list[str]) -> Response:
     window, fmt = _window()
     svc = services()
     response = Response(
-        audit.streamed(batches, svc, window, fmt, columns), mimetype=MEDIA_TYPES[fmt]
+        audit.streamed(batches, svc.db, window, fmt, columns), mimetype=MEDIA_TYPES[fmt]
     )
     stamp = svc.clock.now().strftime("%Y%m%d")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
@@ -121,4 +121,4 @@ def messages() -> Response:
 )
 def verify() -> Response:
     """Recompute the chain and name the first record that no longer matches."""
-    return json_response(audit.verify(services()))
+    return json_response(audit.verify(services().db))

@@ -37,7 +37,7 @@ def post_event(body: EventIn) -> Response:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
         raise invalid("Idempotency-Key", f"must be at most {MAX_IDEMPOTENCY_KEY} characters")
-    status, answer = accept.accept(services(), caller(), body, key)
+    status, answer = accept.accept(services().work, caller(), body, key)
     # Per-ticket events answer `notifications`, queue-wide ones `recipients`: never both.
     fields = {k: v for k, v in answer.model_dump(mode="json").items() if v is not None}
     return Response(json.dumps(fields), status=status, mimetype="application/json")

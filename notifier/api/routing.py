@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from notifier.compliance.keys import Caller, find_caller
@@ -20,7 +20,7 @@ from notifier.errors import (
     ValidationFailedError,
 )
 from notifier.events.schemas import EVENT_TYPES
-from notifier.services import Services
+from notifier.services import current as services
 
 EVENT_TAGS = frozenset(EVENT_TYPES)
 
@@ -43,11 +43,6 @@ class Operation:
 
 
 OPERATIONS: list[Operation] = []
-
-
-def services() -> Services:
-    """The services of the app serving this request."""
-    return current_app.extensions["notifier"]  # type: ignore[no-any-return]
 
 
 def caller() -> Caller:

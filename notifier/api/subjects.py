@@ -29,7 +29,7 @@ ERRORS = {
 def get_subject(phone: str) -> Response:
     """Export the number's consent, tickets, texts and replies."""
     e164 = to_e164(phone, default_region=None, field="phone")
-    return json_response(subjects.export(services(), e164))
+    return json_response(subjects.export(services().work, e164))
 
 
 @route(
@@ -43,4 +43,4 @@ def get_subject(phone: str) -> Response:
 def delete_subject(phone: str) -> Response:
     """Erase the number; keep it suppressed and the ledger verifiable."""
     e164 = to_e164(phone, default_region=None, field="phone")
-    return json_response(subjects.erase(services(), e164, f"key:{caller().name}"))
+    return json_response(subjects.erase(services().work, e164, f"key:{caller().name}"))

@@ -78,7 +78,7 @@ def inbound() -> Response:
         body=form.get("Body", ""),
         opt_out_type=form.get("OptOutType") or None,
     )
-    replies.receive(services(), text)
+    replies.receive(services().work, text)
     return _twiml()
 
 
@@ -98,7 +98,7 @@ def status() -> Response:
         status=_required(form, "MessageStatus", "SmsStatus").strip().lower(),
         error_code=callbacks.parse_error_code(form.get("ErrorCode")),
     )
-    if not callbacks.record_callback(services(), callback):
+    if not callbacks.record_callback(services().work, callback):
         log.info("status callback for unknown message %s ignored", callback.message_sid)
     return Response(status=204)
 

@@ -21,8 +21,8 @@ from sqlalchemy import Select, and_, or_, select
 from consent.ledger import ChainLink, verify_chain
 from notifier.compliance import ledger
 from notifier.compliance.exports import VerifyOut, consent_record_out, flat, message_out
+from notifier.db import Database
 from notifier.models import ConsentRecord, LedgerHead, Message, Subject
-from notifier.services import Services
 
 BATCH = 500
 Row = dict[str, Any]
@@ -48,11 +48,11 @@ MESSAGE_COLUMNS = (
 ).split()
 
 
-def consent_rows(svc: Services, window: Window) -> Iterator[list[Row]]:
+def consent_rows(db: Database, window: Window) -> Iterator[list[Row]]:
     """Every ledger record in the window, with its evidence, in ledger order, batch by batch."""
     last = 0
     while True:
-        with svc.db.session() as session:
+        with db.session() as session:
             query = (
                 select(ConsentRecord, Subject.phone)
                 .outerjoin(Subject, Subject.pseudonym == ConsentRecord.subject)
@@ -67,11 +67,11 @@ def consent_rows(svc: Services, window: Window) -> Iterator[list[Row]]:
         last = found[-1][0].seq
 
 
-def message_rows(svc: Services, window: Window) -> Iterator[list[Row]]:
+def message_rows(db: Database, window: Window) -> Iterator[list[Row]]:
     """Every text decided in the window, with its consent record and history, batch by batch."""
     after: tuple[datetime, str] | None = None
     while True:
-        with svc.db.session() as session:
+        with db.session() as session:
             query = select(Message)
             if after is not None:
                 query = query.where(
@@ -153,9 +153,9 @@ def _cell(value: object) -> str:
     return text
 
 
-def verify(svc: Services) -> VerifyOut:
+def verify(db: Database) -> VerifyOut:
     """Recompute the hash chain, and hold its end against the ledger head."""
-    with svc.db.session() as session:
+    with db.session() as session:
         tail = _Tail()
         report = verify_chain(tail.follow(ledger.chain(session)))
         head = session.get_one(LedgerHead, ledger.HEAD_ID)
@@ -194,16 +194,16 @@ class _Tail:
             yield link
 
 
-Batches = Callable[[Services, Window], Iterator[list[Row]]]
+Batches = Callable[[Database, Window], Iterator[list[Row]]]
 
 
 def streamed(
     batches: Batches,
-    svc: Services,
+    db: Database,
     window: Window,
     fmt: str,
     columns: Sequence[str],
 ) -> Iterator[str]:
     """An export's text, chunk by chunk, in the format asked for."""
-    rows = batches(svc, window)
+    rows = batches(db, window)
     return csv_text(rows, columns) if fmt == "csv" else jsonl(rows)

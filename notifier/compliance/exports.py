@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from notifier.models import ConsentRecord, InboundReply, Message, MessageStatus, Ticket
+from notifier.models import ConsentRecord, InboundReply, Message, StatusStep, Ticket
 from notifier.schemas import ConsentRecordOut, PurposeStateOut
 
 
@@ -179,7 +179,7 @@ def message_out(message: Message, relied_on: ConsentRecord | None) -> MessageOut
     )
 
 
-def step_out(step: MessageStatus) -> StatusStepOut:
+def step_out(step: StatusStep) -> StatusStepOut:
     """One history step as shown."""
     return StatusStepOut.model_validate(step)
 

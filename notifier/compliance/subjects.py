@@ -10,7 +10,6 @@ on the strength of consent given before it was erased.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 from sqlalchemy import delete, exists, or_, select, update
 from sqlalchemy.orm import Session
@@ -31,15 +30,16 @@ from notifier.models import (
     ConsentRecord,
     InboundReply,
     Message,
-    MessageStatus,
+    StatusStep,
     Subject,
     Suppression,
     Ticket,
 )
 from notifier.phones import mask
 from notifier.schemas import PurposeStateOut
-from notifier.sending.decide import set_status
-from notifier.services import Services
+from notifier.sending import lifecycle
+from notifier.sending.lifecycle import MessageStatus, Source
+from notifier.work import UnitOfWork, Work
 
 log = logging.getLogger(__name__)
 
@@ -50,10 +50,10 @@ KEPT = (
 )
 
 
-def export(svc: Services, phone: str) -> SubjectExport:
+def export(unit: UnitOfWork, phone: str) -> SubjectExport:
     """Everything held about `phone` (E.164), in one document."""
-    subject = svc.pseudonymize(phone)
-    with svc.db.session() as session:
+    with unit() as work:
+        session, subject = work.session, work.pseudonymize(phone)
         records = ledger.records_of(session, subject)
         known = session.get(Subject, subject)
         tickets = list(session.scalars(select(Ticket).where(Ticket.subject == subject)))
@@ -74,7 +74,7 @@ def export(svc: Services, phone: str) -> SubjectExport:
             phone=phone if _holds_number(session, subject, known) else None,
             subject=subject,
             jurisdiction=jurisdiction(phone),
-            exported_at=svc.clock.now(),
+            exported_at=work.now,
             consent={
                 purpose: PurposeStateOut(
                     status=s.status,  # type: ignore[arg-type]
@@ -105,13 +105,12 @@ def _holds_number(session: Session, subject: str, known: Subject | None) -> bool
     return bool(session.scalar(select(or_(*held))))
 
 
-def erase(svc: Services, phone: str, source: str) -> ErasureOut:
+def erase(unit: UnitOfWork, phone: str, source: str) -> ErasureOut:
     """Erase the number's personal data; keep it suppressed and the chain whole."""
-    subject = svc.pseudonymize(phone)
-    now = svc.clock.now()
-    with svc.db.session() as session:
-        revocation = _revoke(session, svc, phone, subject, source)
-        cancelled = _cancel_waiting(session, subject, now)
+    with unit() as work:
+        session, subject, now = work.session, work.pseudonymize(phone), work.now
+        revocation = _revoke(work, phone, subject, source)
+        cancelled = _cancel_waiting(work, subject)
         scrubbed = _scrub_messages(session, subject, phone)
         tickets = session.execute(delete(Ticket).where(Ticket.subject == subject)).rowcount
         inbound = session.execute(
@@ -134,8 +133,9 @@ def erase(svc: Services, phone: str, source: str) -> ErasureOut:
     )
 
 
-def _revoke(session: Session, svc: Services, phone: str, subject: str, source: str) -> str | None:
+def _revoke(work: Work, phone: str, subject: str, source: str) -> str | None:
     """An `erasure` revocation of every purpose, if the number ever granted any."""
+    session = work.session
     granted = select(ConsentRecord.id).where(
         ConsentRecord.subject == subject, ConsentRecord.action == "grant"
     )
@@ -149,20 +149,22 @@ def _revoke(session: Session, svc: Services, phone: str, subject: str, source: s
         source=source,
         evidence={"request": "DELETE /v1/subjects", "basis": "GDPR Art. 17"},
     )
-    return ledger.append(session, svc.pseudonymize, record, svc.clock.now()).id
+    return ledger.append(session, work.pseudonymize, record, work.now).id
 
 
-def _cancel_waiting(session: Session, subject: str, now: datetime) -> int:
+def _cancel_waiting(work: Work, subject: str) -> int:
     """Texts not yet sent will not go: their number and body are about to be gone."""
     waiting = list(
-        session.scalars(
+        work.session.scalars(
             select(Message)
-            .where(Message.subject == subject, Message.status == "pending")
+            .where(Message.subject == subject, Message.status == MessageStatus.PENDING)
             .with_for_update()
         )
     )
     for message in waiting:
-        set_status(message, "cancelled", now, source="erasure", detail="erased")
+        lifecycle.transition(
+            message, MessageStatus.CANCELLED, work.now, source=Source.ERASURE, detail="erased"
+        )
     return len(waiting)
 
 
@@ -171,8 +173,8 @@ def _scrub_messages(session: Session, subject: str, phone: str) -> int:
     ids = select(Message.id).where(Message.subject == subject).scalar_subquery()
     digits = phone.lstrip("+")
     session.execute(
-        update(MessageStatus)
-        .where(MessageStatus.message_id.in_(ids), MessageStatus.detail.contains(digits))
+        update(StatusStep)
+        .where(StatusStep.message_id.in_(ids), StatusStep.detail.contains(digits))
         .values(detail=ERASED)
     )
     session.execute(

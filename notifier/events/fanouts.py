@@ -1,22 +1,26 @@
 """Queue-wide events: a delay for everyone waiting, peak-hour warnings for subscribers.
 
-The request only records a fan-out; a job decides each recipient in batches (`workers.fanout`),
-so a queue of ten thousand costs the API one insert, not ten thousand decisions.
+The request only records a fan-out; a job decides each recipient in batches (`run`), so a
+queue of ten thousand costs the API one insert, not ten thousand decisions.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notifier.events import peaks
-from notifier.events.accept import Context, handles
+from notifier.events import delays, peak_alerts, peaks
+from notifier.events.origin import Origin
 from notifier.events.schemas import QueueDelayed, QueuePeakForecast
 from notifier.models import ConsentRecord, Fanout, Queue, Ticket, new_id
+from notifier.sending.lifecycle import FanoutState, TicketState
+from notifier.work import UnitOfWork, Work
 
 
 def add_fanout(
@@ -38,7 +42,7 @@ def add_fanout(
         queue_id=queue.id,
         event_pk=event_pk,
         params=params,
-        state="pending",
+        state=FanoutState.PENDING,
         recipients=0,
         created_at=now,
     )
@@ -62,7 +66,7 @@ def waiting_count(session: Session, queue_id: str) -> int:
     return (
         session.scalar(
             select(func.count(Ticket.id)).where(
-                Ticket.queue_id == queue_id, Ticket.state == "waiting"
+                Ticket.queue_id == queue_id, Ticket.state == TicketState.WAITING
             )
         )
         or 0
@@ -84,24 +88,21 @@ def peak_candidates(session: Session, queue_id: str) -> int:
     )
 
 
-@handles("queue.delayed")
-def delayed(ctx: Context, event: QueueDelayed) -> None:
+def delayed(work: Work, origin: Origin, event: QueueDelayed) -> int:
     """Every waiting ticket gets a delay notice, decided by a fan-out job."""
     params = {
         "delay_minutes": event.delay_minutes,
         "action": event.action,
         "compensation": event.compensation,
     }
-    fanout = add_fanout(
-        ctx.session, ctx.queue, "delay", f"delay:{ctx.event_pk}", params, ctx.now, ctx.event_pk
-    )
+    key = f"delay:{origin.event_pk}"
+    fanout = add_fanout(work.session, origin.queue, "delay", key, params, work.now, origin.event_pk)
     assert fanout is not None  # the key is new with every event
-    ctx.fanouts.append(fanout)
-    ctx.recipients = waiting_count(ctx.session, ctx.queue.id)
+    work.fanouts.append(fanout.id)
+    return waiting_count(work.session, origin.queue.id)
 
 
-@handles("queue.peak_forecast")
-def peak_forecast(ctx: Context, event: QueuePeakForecast) -> None:
+def peak_forecast(work: Work, origin: Origin, event: QueuePeakForecast) -> int:
     """Warn peak-alert subscribers ahead of each forecast window (once per window)."""
     for window in event.windows:
         params = {
@@ -109,11 +110,39 @@ def peak_forecast(ctx: Context, event: QueuePeakForecast) -> None:
             "end": window.end.isoformat(),
             "note": event.note,
         }
-        key = peak_key(ctx.queue.id, window.start)
-        fanout = add_fanout(ctx.session, ctx.queue, "peak", key, params, ctx.now, ctx.event_pk)
+        key = peak_key(origin.queue.id, window.start)
+        fanout = add_fanout(
+            work.session, origin.queue, "peak", key, params, work.now, origin.event_pk
+        )
         if fanout is not None:
-            ctx.fanouts.append(fanout)
-    ctx.recipients = peak_candidates(ctx.session, ctx.queue.id)
+            work.fanouts.append(fanout.id)
+    return peak_candidates(work.session, origin.queue.id)
+
+
+HANDLERS: Mapping[str, Callable[[Work, Origin, Any], int]] = MappingProxyType(
+    {"queue.delayed": delayed, "queue.peak_forecast": peak_forecast}
+)
+
+
+def run(unit: UnitOfWork, fanout_id: str) -> int | None:
+    """Decide every recipient of a fan-out, batch by batch; None if there was nothing to do.
+
+    Each batch is decided and committed in one unit of work, and its texts enqueued after it.
+    Safe to run again after a crash: recipients already decided are passed over.
+    """
+    with unit() as work:
+        fanout = work.session.get(Fanout, fanout_id)
+        if fanout is None or fanout.state == FanoutState.DONE:
+            return None
+        kind = fanout.kind
+    decided = (
+        delays.fan_out(unit, fanout_id) if kind == "delay" else peak_alerts.fan_out(unit, fanout_id)
+    )
+    with unit() as work:
+        fanout = work.session.get_one(Fanout, fanout_id)
+        fanout.state, fanout.done_at = FanoutState.DONE, work.now
+        fanout.recipients += decided
+    return decided
 
 
 # Recurring windows are planned this long before their warning is due, so that the

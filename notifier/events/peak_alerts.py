@@ -7,37 +7,37 @@ scheduler, and checked again by the deliver job when its time comes.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from consent.records import ConsentFact, current_state
+from consent.policy import Decision, Outcome
+from consent.records import GRANTED, current_state
 from notifier.compliance import ledger
 from notifier.events.recipients import BATCH, record_for, unreachable_among
 from notifier.models import Fanout, Message, Queue, Subject, Ticket
-from notifier.sending.decide import Draft, consent_decision, skipped
-from notifier.sending.dispatch import due_of
-from notifier.services import Services
+from notifier.sending.decide import PEAK_ALERTS, Draft, consent_decision, skipped
+from notifier.sending.lifecycle import Priority
 from notifier.texts import catalog, compose
 from notifier.texts.waits import PeakWindow
+from notifier.work import UnitOfWork, Work
 
 
-def fan_out(svc: Services, fanout_id: str) -> int:
+def fan_out(unit: UnitOfWork, fanout_id: str) -> int:
     """Decide the warning for every subscriber among the queue's customers."""
     total, after = 0, ""
     while True:
-        with svc.db.session() as session:
-            fanout = session.get_one(Fanout, fanout_id)
+        with unit() as work:
+            fanout = work.session.get_one(Fanout, fanout_id)
             window = PeakWindow(
                 datetime.fromisoformat(fanout.params["start"]),
                 datetime.fromisoformat(fanout.params["end"]),
             )
-            if svc.clock.now() >= window.start:
+            if work.now >= window.start:
                 return total  # the peak has begun: a warning now would come too late
             subjects = list(
-                session.scalars(
+                work.session.scalars(
                     select(Ticket.subject)
                     .where(Ticket.queue_id == fanout.queue_id, Ticket.subject > after)
                     .group_by(Ticket.subject)
@@ -47,15 +47,24 @@ def fan_out(svc: Services, fanout_id: str) -> int:
             )
             if not subjects:
                 return total
-            messages = _peak_batch(session, svc, fanout, window, subjects)
-        svc.dispatcher.enqueue(due_of(messages))
-        total += len(messages)
+            total += len(_peak_batch(work, fanout, window, subjects))
         after = subjects[-1]
 
 
+@dataclass(frozen=True)
+class _Warning:
+    """What every warning of one fan-out shares."""
+
+    fanout: Fanout
+    queue: Queue
+    window: PeakWindow
+    send_at: datetime
+
+
 def _peak_batch(
-    session: Session, svc: Services, fanout: Fanout, window: PeakWindow, subjects: list[str]
+    work: Work, fanout: Fanout, window: PeakWindow, subjects: list[str]
 ) -> list[Message]:
+    session = work.session
     queue = session.get_one(Queue, fanout.queue_id)
     decided = set(
         session.scalars(
@@ -68,7 +77,7 @@ def _peak_batch(
     subscribers = [
         s
         for s in subjects
-        if s not in decided and current_state(facts[s])["peak_alerts"].status == "granted"
+        if s not in decided and current_state(facts[s])[PEAK_ALERTS].status == GRANTED
     ]
     phones = {
         row.pseudonym: row.phone
@@ -86,8 +95,8 @@ def _peak_batch(
         )
     }
     unreachable = unreachable_among(session, subscribers)
-    now = svc.clock.now()
-    send_at = max(window.start - timedelta(minutes=queue.peak_alert_lead_minutes), now)
+    send_at = max(window.start - timedelta(minutes=queue.peak_alert_lead_minutes), work.now)
+    warning = _Warning(fanout, queue, window, send_at)
     body_by_locale: dict[str, str] = {}
     messages = []
     for subject in subscribers:
@@ -99,46 +108,29 @@ def _peak_batch(
         draft = Draft(
             phones.get(subject, ""),
             subject,
-            "peak_alerts",
+            PEAK_ALERTS,
             "peak_alert",
             locale,
             body_by_locale[locale],
-            "bulk",
+            Priority.BULK,
             None,
         )
-        messages.append(
-            _peak_one(
-                session,
-                svc,
-                fanout,
-                queue,
-                draft,
-                window,
-                send_at,
-                now,
-                facts[subject],
-                subject in unreachable,
-            )
+        decision = consent_decision(
+            session, draft, send_at, facts=facts[subject], unreachable=subject in unreachable
         )
+        messages.append(_record(work, warning, draft, decision))
     return messages
 
 
-def _peak_one(
-    session: Session,
-    svc: Services,
-    fanout: Fanout,
-    queue: Queue,
-    draft: Draft,
-    window: PeakWindow,
-    send_at: datetime,
-    now: datetime,
-    facts: list[ConsentFact],
-    unreachable: bool,
-) -> Message:
-    decision = consent_decision(session, svc, draft, send_at, facts=facts, unreachable=unreachable)
-    if decision.outcome == "queued" and send_at > now:
-        decision = replace(decision, outcome="scheduled", send_at=send_at)
-    if decision.outcome == "scheduled" and decision.send_at and decision.send_at >= window.start:
+def _record(work: Work, warning: _Warning, draft: Draft, decision: Decision) -> Message:
+    """Schedule the warning for its lead time, unless quiet hours last until the peak."""
+    if decision.outcome == Outcome.QUEUED and warning.send_at > work.now:
+        decision = replace(decision, outcome=Outcome.SCHEDULED, send_at=warning.send_at)
+    if (
+        decision.outcome == Outcome.SCHEDULED
+        and decision.send_at
+        and decision.send_at >= warning.window.start
+    ):
         # Quiet hours last until the peak itself: a warning then would be useless.
         decision = skipped("quiet_hours_until_peak")
-    return record_for(session, svc, fanout, queue, draft, decision, now)
+    return record_for(work, warning.fanout, warning.queue, draft, decision)

@@ -1,32 +1,50 @@
-"""Ticket events: a customer joins, moves up, is called, leaves."""
+"""Ticket events: a customer joins, moves up, is called, leaves; and when a ticket text is stale."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
 
 from sqlalchemy import delete, select
 
 from notifier.compliance.ledger import append, producer_record
 from notifier.errors import invalid
-from notifier.events.accept import Context, handles
+from notifier.events.origin import Origin
 from notifier.events.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 from notifier.models import Message, Queue, Suppression, Ticket, new_id
 from notifier.phones import region_for_timezone, to_e164
-from notifier.sending.decide import Draft, consent_decision, record, set_status, skipped
+from notifier.sending import lifecycle
+from notifier.sending.decide import Draft, consent_decision, record, skipped
+from notifier.sending.lifecycle import MessageStatus, Priority, Source, TicketState
 from notifier.texts import compose
+from notifier.work import Work
 
-OPEN_STATES = ("waiting", "called")
+OPEN_STATES = (TicketState.WAITING, TicketState.CALLED)
 # Texts about waiting that mean nothing once the customer has been called.
 WAITING_KINDS = ("joined", "position_update", "delayed")
+TICKET_KINDS = frozenset({*WAITING_KINDS, "called"})
 QUEUE_UPDATES = "queue_updates"
 
 
-def open_ticket(ctx: Context, ticket_id: str) -> Ticket | None:
+def staleness(message: Message, ticket: Ticket | None) -> str | None:
+    """Why a ticket text should no longer go, or None if it still should."""
+    if message.kind not in TICKET_KINDS or message.ticket_pk is None:
+        return None
+    if ticket is None or ticket.state == TicketState.CLOSED:
+        return "ticket_closed"
+    if message.kind in WAITING_KINDS and ticket.state == TicketState.CALLED:
+        return "ticket_called"
+    return None
+
+
+def open_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket | None:
     """The queue's open ticket with this id (ids are reused once a ticket closes)."""
-    return ctx.session.scalar(
+    return work.session.scalar(
         select(Ticket)
         .where(
-            Ticket.queue_id == ctx.queue.id,
+            Ticket.queue_id == queue.id,
             Ticket.ticket_id == ticket_id,
             Ticket.state.in_(OPEN_STATES),
         )
@@ -35,16 +53,16 @@ def open_ticket(ctx: Context, ticket_id: str) -> Ticket | None:
     )
 
 
-def known_ticket(ctx: Context, ticket_id: str) -> Ticket:
+def known_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket:
     """The open ticket with this id, else its latest closed one; 422 if there is none."""
-    ticket = open_ticket(ctx, ticket_id) or ctx.session.scalar(
+    ticket = open_ticket(work, queue, ticket_id) or work.session.scalar(
         select(Ticket)
-        .where(Ticket.queue_id == ctx.queue.id, Ticket.ticket_id == ticket_id)
+        .where(Ticket.queue_id == queue.id, Ticket.ticket_id == ticket_id)
         .order_by(Ticket.joined_at.desc())
         .limit(1)
     )
     if ticket is None:
-        raise invalid("ticket.id", f"unknown ticket {ticket_id!r} in queue {ctx.queue.id!r}")
+        raise invalid("ticket.id", f"unknown ticket {ticket_id!r} in queue {queue.id!r}")
     return ticket
 
 
@@ -68,15 +86,17 @@ def worth_texting(queue: Queue, ticket: Ticket, at: datetime) -> bool:
     return moved >= timedelta(minutes=queue.eta_change_minutes)
 
 
-def supersede(ctx: Context, ticket: Ticket, kinds: tuple[str, ...], why: str) -> None:
-    """Drop the ticket's texts of `kinds` that have not gone yet: a newer state overtook them."""
-    pending = ctx.session.scalars(
-        select(Message).where(
-            Message.ticket_pk == ticket.id, Message.kind.in_(kinds), Message.status == "pending"
-        )
+def withdraw(
+    work: Work, ticket: Ticket, kinds: tuple[str, ...] | None, to: MessageStatus, why: str
+) -> None:
+    """Stop the ticket's texts (of `kinds`, or all) that have not gone yet."""
+    query = select(Message).where(
+        Message.ticket_pk == ticket.id, Message.status == MessageStatus.PENDING
     )
-    for message in pending:
-        set_status(message, "dropped", ctx.now, source="decision", detail=why)
+    if kinds is not None:
+        query = query.where(Message.kind.in_(kinds))
+    for message in work.session.scalars(query):
+        lifecycle.transition(message, to, work.now, source=Source.DECISION, detail=why)
 
 
 def told(ticket: Ticket, at: datetime) -> None:
@@ -85,146 +105,135 @@ def told(ticket: Ticket, at: datetime) -> None:
     ticket.notified_call_at = call_at(ticket, at)
 
 
-def _draft(
-    ctx: Context, ticket: Ticket, kind: str, body: str | None, priority: str = "default"
+def draft_for(
+    queue: Queue, ticket: Ticket, kind: str, body: str | None, priority: str = Priority.DEFAULT
 ) -> Draft:
+    """A text about `ticket` to its holder, for the queue-updates purpose."""
+    locale = compose.locale(queue, ticket)
     return Draft(
-        ticket.phone or "",
-        ticket.subject,
-        QUEUE_UPDATES,
-        kind,
-        compose.locale(ctx.queue, ticket),
-        body,
-        priority,
-        ticket,
+        ticket.phone or "", ticket.subject, QUEUE_UPDATES, kind, locale, body, priority, ticket
     )
 
 
-def _decide(ctx: Context, draft: Draft) -> Message:
-    decision = consent_decision(ctx.session, ctx.svc, draft, ctx.now)
-    message = record(
-        ctx.session, ctx.svc, draft, decision, ctx.now, queue=ctx.queue, event_pk=ctx.event_pk
-    )
-    ctx.messages.append(message)
-    return message
+def _decide(work: Work, origin: Origin, draft: Draft) -> Message:
+    decision = consent_decision(work.session, draft, work.now)
+    return record(work, draft, decision, queue=origin.queue, event_pk=origin.event_pk)
 
 
-def _skip(ctx: Context, ticket: Ticket, kind: str, reason: str) -> None:
-    draft = _draft(ctx, ticket, kind, None)
-    ctx.messages.append(
-        record(
-            ctx.session,
-            ctx.svc,
-            draft,
-            skipped(reason),
-            ctx.now,
-            queue=ctx.queue,
-            event_pk=ctx.event_pk,
-        )
-    )
+def _skip(work: Work, origin: Origin, ticket: Ticket, kind: str, reason: str) -> None:
+    draft = draft_for(origin.queue, ticket, kind, None)
+    record(work, draft, skipped(reason), queue=origin.queue, event_pk=origin.event_pk)
 
 
 def _moved_on(ticket: Ticket, occurred_at: datetime) -> str | None:
     """Why an event about this ticket comes too late to change anything, if it does."""
-    if ticket.state == "closed":
+    if ticket.state == TicketState.CLOSED:
         return "ticket_closed"
     if occurred_at < ticket.last_event_at:
         return "out_of_order"
     return None
 
 
-def _changed(ticket: Ticket, ctx: Context, occurred_at: datetime) -> None:
+def changed(ticket: Ticket, now: datetime, occurred_at: datetime | None = None) -> None:
+    """Count a change of the ticket (its version tells a worker whether a text is stale)."""
     ticket.version += 1
-    ticket.updated_at = ctx.now
-    ticket.last_event_at = max(ticket.last_event_at, occurred_at)
+    ticket.updated_at = now
+    if occurred_at is not None:
+        ticket.last_event_at = max(ticket.last_event_at, occurred_at)
 
 
-@handles("ticket.joined")
-def joined(ctx: Context, event: TicketJoined) -> None:
+def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
     """Record the new ticket (and the consent captured with it); acknowledge it."""
-    region = region_for_timezone(ctx.queue.timezone)
+    queue = origin.queue
+    region = region_for_timezone(queue.timezone)
     phone = to_e164(event.ticket.phone, default_region=region, field="ticket.phone")
-    subject = ctx.svc.pseudonymize(phone)
+    subject = work.pseudonymize(phone)
     if event.consent is not None:
-        new = producer_record(event.consent, phone, f"key:{ctx.caller.name}", "consent.")
-        append(ctx.session, ctx.svc.pseudonymize, new, ctx.now)
+        new = producer_record(event.consent, phone, origin.source, "consent.")
+        append(work.session, work.pseudonymize, new, work.now)
     # A number the carrier called unreachable may be texted again once a producer sends it anew.
-    ctx.session.execute(delete(Suppression).where(Suppression.subject == subject))
-    previous = open_ticket(ctx, event.ticket.id)
+    work.session.execute(delete(Suppression).where(Suppression.subject == subject))
+    previous = open_ticket(work, queue, event.ticket.id)
     if previous is not None:  # the producer reused an id without closing the old ticket
-        _close(ctx, previous, "replaced", event.occurred_at)
+        _close(work, previous, "replaced", event.occurred_at)
     ticket = Ticket(
         id=new_id("tkt"),
-        queue_id=ctx.queue.id,
+        queue_id=queue.id,
         ticket_id=event.ticket.id,
         phone=phone,
         subject=subject,
         locale=event.ticket.locale,
         position=event.ticket.position,
         eta_minutes=event.ticket.eta_minutes,
-        state="waiting",
+        state=TicketState.WAITING,
         version=1,
-        joined_at=ctx.now,
-        updated_at=ctx.now,
+        joined_at=work.now,
+        updated_at=work.now,
         last_event_at=event.occurred_at,
     )
-    ctx.session.add(ticket)
-    _decide(ctx, _draft(ctx, ticket, "joined", compose.joined(ctx.queue, ticket, ctx.now)))
-    told(ticket, ctx.now)
+    work.session.add(ticket)
+    _decide(
+        work, origin, draft_for(queue, ticket, "joined", compose.joined(queue, ticket, work.now))
+    )
+    told(ticket, work.now)
 
 
-@handles("ticket.updated")
-def updated(ctx: Context, event: TicketUpdated) -> None:
+def updated(work: Work, origin: Origin, event: TicketUpdated) -> None:
     """Apply the new place or estimate; text only when it matters to the customer."""
-    ticket = known_ticket(ctx, event.ticket.id)
+    ticket = known_ticket(work, origin.queue, event.ticket.id)
     late = _moved_on(ticket, event.occurred_at)
-    if late is None and ticket.state == "called":
+    if late is None and ticket.state == TicketState.CALLED:
         late = "ticket_called"
     if late is not None:
-        _skip(ctx, ticket, "position_update", late)
+        _skip(work, origin, ticket, "position_update", late)
         return
     if event.ticket.position is not None:
         ticket.position = event.ticket.position
     if event.ticket.eta_minutes is not None:
         ticket.eta_minutes = event.ticket.eta_minutes
-    _changed(ticket, ctx, event.occurred_at)
-    if not worth_texting(ctx.queue, ticket, ctx.now):
-        _skip(ctx, ticket, "position_update", "insignificant_change")
+    changed(ticket, work.now, event.occurred_at)
+    if not worth_texting(origin.queue, ticket, work.now):
+        _skip(work, origin, ticket, "position_update", "insignificant_change")
         return
     # Updates that have not gone yet become this one, which carries the newest numbers.
-    supersede(ctx, ticket, ("position_update",), "superseded")
-    body = compose.position_update(ctx.queue, ticket, ctx.now)
-    _decide(ctx, _draft(ctx, ticket, "position_update", body))
-    told(ticket, ctx.now)
+    withdraw(work, ticket, ("position_update",), MessageStatus.DROPPED, "superseded")
+    body = compose.position_update(origin.queue, ticket, work.now)
+    _decide(work, origin, draft_for(origin.queue, ticket, "position_update", body))
+    told(ticket, work.now)
 
 
-@handles("ticket.called")
-def called(ctx: Context, event: TicketCalled) -> None:
+def called(work: Work, origin: Origin, event: TicketCalled) -> None:
     """It is the customer's turn: say where to go, ahead of every other text."""
-    ticket = known_ticket(ctx, event.ticket.id)
+    ticket = known_ticket(work, origin.queue, event.ticket.id)
     late = _moved_on(ticket, event.occurred_at)
     if late is not None:
-        _skip(ctx, ticket, "called", late)
+        _skip(work, origin, ticket, "called", late)
         return
-    ticket.state, ticket.counter = "called", event.ticket.counter or ticket.counter
-    _changed(ticket, ctx, event.occurred_at)
-    supersede(ctx, ticket, WAITING_KINDS, "overtaken")
-    _decide(ctx, _draft(ctx, ticket, "called", compose.called(ctx.queue, ticket), "urgent"))
+    ticket.state, ticket.counter = TicketState.CALLED, event.ticket.counter or ticket.counter
+    changed(ticket, work.now, event.occurred_at)
+    withdraw(work, ticket, WAITING_KINDS, MessageStatus.DROPPED, "overtaken")
+    body = compose.called(origin.queue, ticket)
+    _decide(work, origin, draft_for(origin.queue, ticket, "called", body, Priority.URGENT))
 
 
-@handles("ticket.closed")
-def closed(ctx: Context, event: TicketClosed) -> None:
+def closed(work: Work, origin: Origin, event: TicketClosed) -> None:
     """The ticket left the queue: nothing is sent, and nothing pending for it will be."""
-    ticket = known_ticket(ctx, event.ticket.id)
-    if ticket.state != "closed":
-        _close(ctx, ticket, event.ticket.reason, event.occurred_at)
+    ticket = known_ticket(work, origin.queue, event.ticket.id)
+    if ticket.state != TicketState.CLOSED:
+        _close(work, ticket, event.ticket.reason, event.occurred_at)
 
 
-def _close(ctx: Context, ticket: Ticket, reason: str, occurred_at: datetime) -> None:
-    ticket.state, ticket.close_reason = "closed", reason
-    _changed(ticket, ctx, occurred_at)
-    pending = ctx.session.scalars(
-        select(Message).where(Message.ticket_pk == ticket.id, Message.status == "pending")
-    )
-    for message in pending:
-        set_status(message, "cancelled", ctx.now, source="decision", detail="ticket_closed")
+def _close(work: Work, ticket: Ticket, reason: str, occurred_at: datetime) -> None:
+    ticket.state, ticket.close_reason = TicketState.CLOSED, reason
+    changed(ticket, work.now, occurred_at)
+    withdraw(work, ticket, None, MessageStatus.CANCELLED, "ticket_closed")
+
+
+HANDLERS: Mapping[str, Callable[[Work, Origin, Any], None]] = MappingProxyType(
+    {
+        "ticket.joined": joined,
+        "ticket.updated": updated,
+        "ticket.called": called,
+        "ticket.closed": closed,
+    }
+)

@@ -1,24 +1,21 @@
 """Answering a customer's text: what one inbound text is handled with, and how answers are made.
 
-Every answer is an outbound message decided and recorded through the outbox and sent by the
+Every answer is an outbound message decided and recorded like any other and sent by the
 worker, never TwiML: so everything sent to a number is in the message log, with its decision,
 and an opt-out confirmation goes on the priority queue like any other urgent text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session
-
 from consent.keywords import Reply
-from notifier.models import InboundReply, Message, Queue, Ticket
+from notifier.models import InboundReply, Queue, Ticket
 from notifier.sending.decide import SERVICE, Draft, consent_decision, record
-from notifier.services import Services
+from notifier.sending.lifecycle import Priority
 from notifier.texts import catalog, compose
+from notifier.work import Work
 
 # Signs the texts to a number that no queue knows yet.
 FALLBACK_BRAND = "Notifications"
@@ -42,19 +39,14 @@ class Inbound:
 
 
 @dataclass
-class Turn:
-    """What handling one inbound text works with, and what it leaves to do after the commit."""
+class Received:
+    """One inbound text being handled, and the ticket and queue it is taken to concern."""
 
-    session: Session
-    svc: Services
     inbound: Inbound
     row: InboundReply
-    reply: Reply
-    now: datetime
+    reading: Reply
     ticket: Ticket | None
     queue: Queue | None
-    messages: list[Message] = field(default_factory=list)
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -67,32 +59,31 @@ class Turn:
         return bool(self.inbound.opt_out_type)
 
 
-def answer(turn: Turn, kind: str, body: str, priority: str = "default") -> None:
+def answer(
+    work: Work, got: Received, kind: str, body: str, priority: str = Priority.DEFAULT
+) -> None:
     """Decide and record one answer to the customer, from the number they wrote to."""
-    sender = turn.inbound.to if turn.inbound.to.startswith("+") else None
+    sender = got.inbound.to if got.inbound.to.startswith("+") else None
     draft = Draft(
-        turn.inbound.phone, turn.subject, SERVICE, kind, locale(turn), body, priority, None, sender
+        got.inbound.phone, got.subject, SERVICE, kind, locale(got), body, priority, None, sender
     )
-    decision = consent_decision(turn.session, turn.svc, draft, turn.now)
-    message = record(
-        turn.session, turn.svc, draft, decision, turn.now, queue=turn.queue, event_pk=None
-    )
-    turn.messages.append(message)
+    decision = consent_decision(work.session, draft, work.now)
+    record(work, draft, decision, queue=got.queue, event_pk=None)
 
 
-def locale(turn: Turn) -> str:
+def locale(got: Received) -> str:
     """A keyword's own language first ("BAJA" is Spanish), then the ticket's, the queue's."""
-    keyword = turn.reply.language
+    keyword = got.reading.language
     return catalog.pick_locale(
         keyword if keyword != "en" else None,
-        turn.ticket.locale if turn.ticket else None,
-        turn.queue.locale if turn.queue else None,
+        got.ticket.locale if got.ticket else None,
+        got.queue.locale if got.queue else None,
         keyword,
     )
 
 
-def brand(turn: Turn) -> catalog.Brand:
+def brand(got: Received) -> catalog.Brand:
     """Who signs the answer: the queue of the number's latest ticket, else a plain name."""
-    if turn.queue is None:
+    if got.queue is None:
         return catalog.Brand(FALLBACK_BRAND, None, ZoneInfo("UTC"))
-    return compose.brand(turn.queue)
+    return compose.brand(got.queue)

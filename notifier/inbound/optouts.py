@@ -15,39 +15,41 @@ from notifier.compliance import ledger
 from notifier.inbound.answers import (
     OPT_IN_CONFIRMATION,
     OPT_OUT_CONFIRMATION,
-    Turn,
+    Received,
     answer,
     brand,
     locale,
 )
 from notifier.models import ConsentRecord, LedgerHead, Message
-from notifier.sending.decide import set_status
+from notifier.sending import lifecycle
+from notifier.sending.lifecycle import MessageStatus, Priority, Source
 from notifier.texts import catalog
+from notifier.work import Work
 
 
-def opt_out(turn: Turn) -> None:
+def opt_out(work: Work, got: Received) -> None:
     """Revoke every purpose at once, stop what is waiting, confirm once per opt-out."""
-    facts = _locked_facts(turn)
+    facts = _locked_facts(work, got)
     already = opted_out(facts)
-    method = turn.reply.method if turn.reply.kind == ReplyKind.OPT_OUT else None
+    method = got.reading.method if got.reading.kind == ReplyKind.OPT_OUT else None
     revocation = ledger.NewRecord(
-        phone=turn.inbound.phone,
+        phone=got.inbound.phone,
         purposes=PURPOSES,
         action="revoke",
         method=method or "sms_keyword",
-        source=f"sms:{turn.inbound.message_sid}",
-        evidence=evidence(turn),
+        source=f"sms:{got.inbound.message_sid}",
+        evidence=evidence(got),
     )
-    ledger.append(turn.session, turn.svc.pseudonymize, revocation, turn.now)
-    _block_waiting(turn)
-    if not already and not turn.twilio_answered:
-        body = catalog.opt_out_confirmation(locale(turn), brand(turn))
-        answer(turn, OPT_OUT_CONFIRMATION, body, priority="urgent")
+    ledger.append(work.session, work.pseudonymize, revocation, work.now)
+    _block_waiting(work, got)
+    if not already and not got.twilio_answered:
+        body = catalog.opt_out_confirmation(locale(got), brand(got))
+        answer(work, got, OPT_OUT_CONFIRMATION, body, priority=Priority.URGENT)
 
 
-def opt_in(turn: Turn) -> bool:
+def opt_in(work: Work, got: Received) -> bool:
     """Re-grant what the number had before its opt-out and confirm once; False if nothing was."""
-    facts = _locked_facts(turn)
+    facts = _locked_facts(work, got)
     grants = restorable_grants(facts) if opted_out(facts) else {}
     if not grants:
         return False
@@ -56,43 +58,45 @@ def opt_in(turn: Turn) -> bool:
         assert state.record_id is not None  # a granted purpose names its record
         by_record.setdefault(state.record_id, []).append(purpose)
     for record_id, purposes in by_record.items():
-        granting = turn.session.get_one(ConsentRecord, record_id)
-        regrant = _regrant(turn, granting, purposes)
-        ledger.append(turn.session, turn.svc.pseudonymize, regrant, turn.now)
-    if not turn.twilio_answered:
-        body = catalog.opt_in_confirmation(locale(turn), brand(turn))
-        answer(turn, OPT_IN_CONFIRMATION, body, priority="urgent")
+        granting = work.session.get_one(ConsentRecord, record_id)
+        regrant = _regrant(work, got, granting, purposes)
+        ledger.append(work.session, work.pseudonymize, regrant, work.now)
+    if not got.twilio_answered:
+        body = catalog.opt_in_confirmation(locale(got), brand(got))
+        answer(work, got, OPT_IN_CONFIRMATION, body, priority=Priority.URGENT)
     return True
 
 
-def evidence(turn: Turn) -> dict[str, object]:
+def evidence(got: Received) -> dict[str, object]:
     """What the ledger keeps of the text: its words and Twilio's id, never the sender's number."""
     # The ledger is kept after erasure; the number is not, so it stays out of the evidence.
     found: dict[str, object] = {
-        "body": turn.inbound.body,
-        "message_sid": turn.inbound.message_sid,
-        "to": turn.inbound.to,
+        "body": got.inbound.body,
+        "message_sid": got.inbound.message_sid,
+        "to": got.inbound.to,
     }
-    if turn.inbound.opt_out_type:
-        found["opt_out_type"] = turn.inbound.opt_out_type
+    if got.inbound.opt_out_type:
+        found["opt_out_type"] = got.inbound.opt_out_type
     return found
 
 
-def _regrant(turn: Turn, granting: ConsentRecord, purposes: list[str]) -> ledger.NewRecord:
+def _regrant(
+    work: Work, got: Received, granting: ConsentRecord, purposes: list[str]
+) -> ledger.NewRecord:
     """A grant restoring `purposes` on the terms of the record that first granted them."""
-    found = evidence(turn)
+    found = evidence(got)
     found["restores"] = granting.id
     if granting.captured_at is not None:
         found["restored_captured_at"] = granting.captured_at.isoformat()
     return ledger.NewRecord(
-        phone=turn.inbound.phone,
+        phone=got.inbound.phone,
         purposes=tuple(purposes),
         action="grant",
         method="sms_keyword",
-        source=f"sms:{turn.inbound.message_sid}",
+        source=f"sms:{got.inbound.message_sid}",
         # The START itself is the consent captured now. The original moment goes into the
         # evidence: as `captured_at` it would predate the opt-out and read as stale consent.
-        captured_at=turn.now,
+        captured_at=work.now,
         disclosure_text=granting.disclosure_text,
         disclosure_version=granting.disclosure_version,
         disclosure_language=granting.disclosure_language,
@@ -100,28 +104,30 @@ def _regrant(turn: Turn, granting: ConsentRecord, purposes: list[str]) -> ledger
     )
 
 
-def _locked_facts(turn: Turn) -> list[ConsentFact]:
+def _locked_facts(work: Work, got: Received) -> list[ConsentFact]:
     """The number's records, read under the ledger's lock so two replies cannot interleave."""
-    turn.session.execute(
+    work.session.execute(
         select(LedgerHead.id).where(LedgerHead.id == ledger.HEAD_ID).with_for_update()
     )
-    return ledger.facts_of(turn.session, turn.subject)
+    return ledger.facts_of(work.session, got.subject)
 
 
-def _block_waiting(turn: Turn) -> None:
+def _block_waiting(work: Work, got: Received) -> None:
     """Stop every text not yet sent, even the answers that need no opt-in (HELP, STATUS).
 
     The confirmation of an earlier opt-out still goes: it is the one text the law expects.
     """
-    waiting = turn.session.scalars(
+    waiting = work.session.scalars(
         select(Message)
         .where(
-            Message.subject == turn.subject,
-            Message.status == "pending",
+            Message.subject == got.subject,
+            Message.status == MessageStatus.PENDING,
             Message.kind != OPT_OUT_CONFIRMATION,
         )
         .with_for_update()
     )
     for message in waiting:
         message.reason = "opted_out"
-        set_status(message, "blocked", turn.now, source="reply", detail="opted_out")
+        lifecycle.transition(
+            message, MessageStatus.BLOCKED, work.now, source=Source.REPLY, detail="opted_out"
+        )

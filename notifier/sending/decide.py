@@ -1,4 +1,4 @@
-"""Deciding one text and recording the decision, in the caller's transaction."""
+"""Deciding one text and recording the decision, in the caller's unit of work."""
 
 from __future__ import annotations
 
@@ -8,23 +8,19 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consent.policy import Decision, decide
+from consent.policy import Decision, Outcome, decide
 from consent.records import ConsentFact
 from notifier.compliance import ledger
-from notifier.models import Message, MessageStatus, Queue, Ticket, new_id
-from notifier.services import Services
+from notifier.models import Message, Queue, Ticket, new_id
+from notifier.sending import lifecycle
+from notifier.sending.lifecycle import Priority
 from notifier.texts.segments import count_segments
+from notifier.work import Work
 
 # Answers to a customer's own message (HELP, STATUS, opt-out and opt-in confirmations) need
 # no opt-in: the customer asked. Only an unreachable number stops them.
 SERVICE = "service"
-# A decision's outcome becomes the message's first status.
-FIRST_STATUS = {
-    "queued": "pending",
-    "scheduled": "pending",
-    "blocked": "blocked",
-    "skipped": "skipped",
-}
+PEAK_ALERTS = "peak_alerts"
 
 
 @dataclass(frozen=True)
@@ -37,23 +33,14 @@ class Draft:
     kind: str
     locale: str
     body: str | None
-    priority: str = "default"
+    priority: str = Priority.DEFAULT
     ticket: Ticket | None = None
     # An answer goes from the number the customer wrote to; other texts from the queue's.
     sender: str | None = None
 
 
-def sender_for(svc: Services, queue: Queue | None) -> str | None:
-    """The queue's own sender, else the service's default, else none (console needs none)."""
-    sender = (queue.sender if queue else None) or svc.settings.default_sender
-    if sender is None and svc.settings.sms_provider == "console":
-        return "console"
-    return sender
-
-
 def consent_decision(
     session: Session,
-    svc: Services,
     draft: Draft,
     now: datetime,
     *,
@@ -66,12 +53,12 @@ def consent_decision(
         unreachable = ledger.is_unreachable(session, draft.subject)
     if draft.purpose == SERVICE:
         if unreachable:
-            return Decision("blocked", "unreachable", "unreachable", None, None)
-        return Decision("queued", None, "reply.customer_initiated", None, None)
+            return Decision(Outcome.BLOCKED, "unreachable", "unreachable", None, None)
+        return Decision(Outcome.QUEUED, None, "reply.customer_initiated", None, None)
     if facts is None:
         facts = ledger.facts_of(session, draft.subject)
     recent = 0
-    if draft.purpose == "peak_alerts":
+    if draft.purpose == PEAK_ALERTS:
         recent = peak_alerts_since(session, draft.subject, now - timedelta(hours=24), message_id)
     return decide(
         purpose=draft.purpose,
@@ -89,9 +76,9 @@ def peak_alerts_since(
     """How many peak-hour warnings went, or will go, to a number since `since`."""
     query = select(func.count(Message.id)).where(
         Message.subject == subject,
-        Message.purpose == "peak_alerts",
-        Message.decision.in_(("queued", "scheduled")),
-        Message.status.in_(("pending", "sending", "sent", "delivered")),
+        Message.purpose == PEAK_ALERTS,
+        Message.decision.in_((Outcome.QUEUED, Outcome.SCHEDULED)),
+        Message.status.in_(lifecycle.LIVE),
         func.coalesce(Message.send_at, Message.created_at) >= since,
     )
     if other_than is not None:
@@ -100,21 +87,19 @@ def peak_alerts_since(
 
 
 def record(
-    session: Session,
-    svc: Services,
+    work: Work,
     draft: Draft,
     decision: Decision,
-    now: datetime,
     *,
     queue: Queue | None,
     event_pk: str | None,
     fanout_id: str | None = None,
 ) -> Message:
-    """Add the message row for `draft` with `decision`, and its first status."""
-    sender = draft.sender or sender_for(svc, queue)
+    """Add the message row for `draft` with `decision` and its first status; remember it."""
+    sender = draft.sender or (queue.sender if queue else None) or work.default_sender
     outcome, reason, rule = decision.outcome, decision.reason, decision.rule
-    if sender is None and outcome in ("queued", "scheduled"):
-        outcome, reason, rule = "blocked", "no_sender", "config.sender"
+    if sender is None and outcome.goes:
+        outcome, reason, rule = Outcome.BLOCKED, "no_sender", "config.sender"
     segments = count_segments(draft.body or "")
     message = Message(
         id=new_id("msg"),
@@ -138,37 +123,15 @@ def record(
         reason=reason,
         rule=rule,
         consent_record_id=decision.record_id,
-        status=FIRST_STATUS[outcome],
-        send_at=decision.send_at if outcome == "scheduled" else None,
+        send_at=decision.send_at if outcome == Outcome.SCHEDULED else None,
         attempts=0,
-        created_at=now,
+        created_at=work.now,
     )
-    message.history.append(
-        MessageStatus(status=message.status, detail=reason, source="decision", at=now)
-    )
-    session.add(message)
-    return message
+    lifecycle.start(message, work.now)
+    work.session.add(message)
+    return work.decided(message)
 
 
 def skipped(reason: str) -> Decision:
     """The decision that nothing worth sending came of an event for this recipient."""
-    return Decision("skipped", reason, f"usefulness.{reason}", None, None)
-
-
-def set_status(
-    message: Message,
-    status: str,
-    now: datetime,
-    *,
-    source: str,
-    detail: str | None = None,
-    error_code: int | None = None,
-) -> None:
-    """Move a message to `status` and write that step into its history."""
-    message.status = status
-    message.status_reason = detail
-    if error_code is not None:
-        message.error_code = error_code
-    message.history.append(
-        MessageStatus(status=status, error_code=error_code, detail=detail, source=source, at=now)
-    )
+    return Decision(Outcome.SKIPPED, reason, f"usefulness.{reason}", None, None)

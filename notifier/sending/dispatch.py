@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from redis import Redis
@@ -22,12 +21,14 @@ from sqlalchemy import update
 from notifier.clock import Clock
 from notifier.db import Database
 from notifier.models import Fanout, Message
+from notifier.sending.lifecycle import Priority
+from notifier.work import Due, JobCall
 
 log = logging.getLogger(__name__)
 
-# Workers take queues in this order: "your turn" and opt-out confirmations first,
+# Workers take queues in the order of `Priority`: "your turn" and opt-out confirmations first,
 # then ordinary texts about a ticket, then fan-outs and peak-hour warnings.
-QUEUE_NAMES = ("urgent", "default", "bulk")
+QUEUE_NAMES = tuple(Priority)
 DELIVER = "workers.deliver.deliver"
 FANOUT = "workers.fanout.run"
 FORWARD = "workers.forward.forward"
@@ -35,22 +36,6 @@ PIPELINE_BATCH = 500
 ENDED_UNFINISHED = frozenset({"failed", "stopped", "canceled"})
 JOB_RESULT_TTL = 0
 JOB_FAILURE_TTL = 7 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class Due:
-    """A row whose job should be on a queue: which one, how urgent, from when."""
-
-    row_id: str
-    priority: str
-    send_at: datetime | None
-
-
-def due_of(messages: Iterable[Message]) -> list[Due]:
-    """The queueing facts of the messages decided to go (now or at their `send_at`)."""
-    return [
-        Due(m.id, m.priority, m.send_at) for m in messages if m.decision in ("queued", "scheduled")
-    ]
 
 
 class Dispatcher:
@@ -81,21 +66,23 @@ class Dispatcher:
             done += len(batch)
         return done
 
-    def enqueue_job(
-        self, priority: str, func: str, *args: object, delay: timedelta | None = None
-    ) -> None:
-        """Enqueue one job (`func` by dotted name), now or after `delay`."""
-        queue = self.queues[priority]
-        if delay is None:
-            queue.enqueue(func, *args, result_ttl=JOB_RESULT_TTL, failure_ttl=JOB_FAILURE_TTL)
-        else:
-            queue.enqueue_in(
-                delay, func, *args, result_ttl=JOB_RESULT_TTL, failure_ttl=JOB_FAILURE_TTL
+    def enqueue_job(self, call: JobCall) -> None:
+        """Enqueue one job (its function by dotted name), now or after its delay."""
+        queue = self.queues[call.priority]
+        ttls = {"result_ttl": JOB_RESULT_TTL, "failure_ttl": JOB_FAILURE_TTL}
+        try:
+            if call.delay is None:
+                queue.enqueue(call.func, *call.args, **ttls)
+            else:
+                queue.enqueue_in(call.delay, call.func, *call.args, **ttls)
+        except RedisError as error:
+            log.warning(
+                "could not enqueue %s%s, Redis unreachable: %s", call.func, call.args, error
             )
 
     def enqueue_fanouts(self, fanout_ids: Sequence[str]) -> int:
         """Enqueue a fan-out job per id, behind the texts that concern one ticket."""
-        return self.enqueue([Due(i, "bulk", None) for i in fanout_ids], Fanout)
+        return self.enqueue([Due(i, Priority.BULK, None) for i in fanout_ids], Fanout)
 
     def dead_jobs(self, job_ids: Sequence[str]) -> set[str]:
         """Those of `job_ids` that will never run to the end: lost with Redis's memory, or

@@ -12,11 +12,12 @@ from sqlalchemy import select, update
 from notifier.clock import FixedClock
 from notifier.models import ConsentRecord, Message, Suppression
 from notifier.sending import retries as outcomes
+from notifier.sending.delivery import STUCK_AFTER
 from notifier.sending.providers import OutgoingText
 from notifier.services import Services
 from tests.conftest import SENDER, joined, run_worker, use_fake_twilio
 from tests.fakes.twilio import FakeTwilio
-from workers.deliver import STUCK_AFTER, deliver
+from workers.deliver import deliver
 from workers.relay import relay_once
 
 PHONE = "+13055550142"

@@ -53,7 +53,7 @@ def test_the_database_refuses_to_change_or_delete_a_ledger_record(
         with svc.db.engine.begin() as conn:
             conn.execute(sa.text(statement))
 
-    assert audit.verify(svc).ok
+    assert audit.verify(svc.db).ok
     with svc.db.session() as session:
         assert session.scalar(sa.select(sa.func.count(ConsentRecord.id))) == 3
 
@@ -80,7 +80,7 @@ def test_postgres_refuses_truncating_the_ledger(svc: Services) -> None:
 def test_every_record_links_to_the_one_before(svc: Services) -> None:
     rows = [append(svc, phone) for phone in PHONES]
 
-    report = audit.verify(svc)
+    report = audit.verify(svc.db)
 
     assert (report.ok, report.records, report.head) == (True, 3, rows[-1].hash)
     assert [r.seq for r in rows] == [1, 2, 3]
@@ -92,7 +92,7 @@ def test_a_changed_record_is_named_by_verify(svc: Services) -> None:
 
     tamper(svc.db.engine, "UPDATE consent_records SET action = 'revoke' WHERE seq = 2")
 
-    report = audit.verify(svc)
+    report = audit.verify(svc.db)
     assert (report.ok, report.first_bad_record, report.first_bad_seq) == (False, rows[1].id, 2)
     # The guard is back: the next change is refused again.
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
@@ -106,7 +106,7 @@ def test_a_removed_newest_record_is_caught_by_the_head(svc: Services) -> None:
 
     tamper(svc.db.engine, "DELETE FROM consent_records WHERE seq = 3")
 
-    report = audit.verify(svc)
+    report = audit.verify(svc.db)
     assert (report.ok, report.records, report.first_bad_seq) == (False, 2, 3)
 
 
@@ -117,7 +117,7 @@ def test_removing_a_number_keeps_the_chain(svc: Services) -> None:
     with svc.db.session() as session:
         session.execute(sa.delete(Subject))
 
-    assert audit.verify(svc).ok
+    assert audit.verify(svc.db).ok
 
 
 def test_appends_from_many_writers_make_one_unbroken_chain(svc: Services) -> None:
@@ -137,5 +137,5 @@ def test_appends_from_many_writers_make_one_unbroken_chain(svc: Services) -> Non
         thread.join()
 
     assert errors == []
-    report = audit.verify(svc)
+    report = audit.verify(svc.db)
     assert (report.ok, report.records) == (True, 30)

@@ -1,0 +1,128 @@
+"""Delay notices: one queue-wide delay decided for every waiting ticket, front of the line first."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.orm import Session
+
+from consent.policy import Outcome
+from notifier.compliance import ledger
+from notifier.events.recipients import BATCH, record_for, unreachable_among
+from notifier.events.tickets import changed, draft_for, told
+from notifier.models import Fanout, Message, Queue, Ticket
+from notifier.sending import lifecycle
+from notifier.sending.decide import consent_decision
+from notifier.sending.lifecycle import MessageStatus, Priority, Source, TicketState
+from notifier.texts import compose
+from notifier.texts.compose import DelayNotice
+from notifier.work import UnitOfWork, Work
+
+APOLOGY_INTERVAL = timedelta(hours=1)
+
+
+def fan_out(unit: UnitOfWork, fanout_id: str) -> int:
+    """Decide the delay notice of every waiting ticket, one batch per unit of work."""
+    total, after = 0, (0, "")
+    while True:
+        with unit() as work:
+            batch = _waiting_after(work.session, fanout_id, after)
+            if not batch:
+                return total
+            total += len(_decide_batch(work, fanout_id, batch))
+        after = (batch[-1].position or 0, batch[-1].id)
+
+
+def _waiting_after(session: Session, fanout_id: str, after: tuple[int, str]) -> list[Ticket]:
+    """The next waiting tickets, front of the line first: they have waited longest."""
+    fanout = session.get_one(Fanout, fanout_id)
+    return list(
+        session.scalars(
+            select(Ticket)
+            .where(
+                Ticket.queue_id == fanout.queue_id,
+                Ticket.state == TicketState.WAITING,
+                tuple_(Ticket.position, Ticket.id) > after,
+            )
+            .order_by(Ticket.position, Ticket.id)
+            .limit(BATCH)
+        )
+    )
+
+
+def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[Message]:
+    session = work.session
+    fanout = session.get_one(Fanout, fanout_id)
+    queue = session.get_one(Queue, fanout.queue_id)
+    ids = [t.id for t in tickets]
+    decided = set(
+        session.scalars(
+            select(Message.ticket_pk).where(
+                Message.fanout_id == fanout.id, Message.ticket_pk.in_(ids)
+            )
+        )
+    )
+    todo = [t for t in tickets if t.id not in decided]
+    subjects = [t.subject for t in todo]
+    facts = ledger.facts_of_many(session, subjects)
+    unreachable = unreachable_among(session, subjects)
+    unsent = _unsent_delays(session, ids)
+    notice = DelayNotice(
+        fanout.params["delay_minutes"],
+        fanout.params.get("action"),
+        fanout.params.get("compensation"),
+    )
+    messages = []
+    for ticket in todo:
+        # A delay notice not yet sent is overtaken by this one, which carries the newer time.
+        overtaken = unsent.get(ticket.id, [])
+        for message in overtaken:
+            lifecycle.transition(
+                message,
+                MessageStatus.DROPPED,
+                work.now,
+                source=Source.DECISION,
+                detail="superseded",
+            )
+        apologize = _may_apologize(ticket, work.now, overtaken)
+        if ticket.eta_minutes is not None:
+            ticket.eta_minutes += notice.minutes
+        changed(ticket, work.now)
+        body = compose.delayed(queue, ticket, work.now, notice, apologize)
+        draft = draft_for(queue, ticket, "delayed", body, Priority.BULK)
+        decision = consent_decision(
+            session,
+            draft,
+            work.now,
+            facts=facts[ticket.subject],
+            unreachable=ticket.subject in unreachable,
+        )
+        message = record_for(work, fanout, queue, draft, decision)
+        if message.decision == Outcome.QUEUED:
+            ticket.last_apology_at = work.now if apologize else ticket.last_apology_at
+            told(ticket, work.now)
+        messages.append(message)
+    return messages
+
+
+def _may_apologize(ticket: Ticket, now: datetime, overtaken: list[Message]) -> bool:
+    """At most one apology per ticket per hour; an apology that never went does not count."""
+    last = ticket.last_apology_at
+    if last is None or now - last >= APOLOGY_INTERVAL:
+        return True
+    return any(m.created_at >= last for m in overtaken)
+
+
+def _unsent_delays(session: Session, ticket_ids: list[str]) -> dict[str, list[Message]]:
+    pending = session.scalars(
+        select(Message).where(
+            Message.ticket_pk.in_(ticket_ids),
+            Message.kind == "delayed",
+            Message.status == MessageStatus.PENDING,
+        )
+    )
+    found: dict[str, list[Message]] = {}
+    for message in pending:
+        found.setdefault(message.ticket_pk or "", []).append(message)
+    return found

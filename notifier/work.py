@@ -1,0 +1,149 @@
+"""The unit of work: one transaction, its moment, and the jobs to put on the queues once it commits.
+
+Every request, reply and batch that changes something does it inside `with unit() as work:`.
+The database is the system of record: jobs go to Redis only after the commit, so a job never
+names a row that is not there, and a job that could not be queued is found later by the relay.
+
+    with unit() as work:
+        ...decide texts: work.decided(message)...
+    # committed; the texts decided to go are now on their queues
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol, TypeVar
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from consent.policy import Outcome
+from notifier.clock import Clock
+from notifier.db import Database
+from notifier.models import Message
+from notifier.phones import Pseudonymizer
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Due:
+    """A row whose job should be on a queue: which one, how urgent, from when."""
+
+    row_id: str
+    priority: str
+    send_at: datetime | None
+
+
+@dataclass(frozen=True)
+class JobCall:
+    """One job to enqueue by its function's dotted name, now or after `delay`."""
+
+    priority: str
+    func: str
+    args: tuple[object, ...]
+    delay: timedelta | None = None
+
+
+class JobQueue(Protocol):
+    """Where jobs go after a commit: RQ in the service, a list in the rules' unit tests."""
+
+    def enqueue(self, items: Sequence[Due]) -> int:
+        """Enqueue a deliver job per message; answer how many reached the queue."""
+
+    def enqueue_fanouts(self, fanout_ids: Sequence[str]) -> int:
+        """Enqueue a fan-out job per fan-out; answer how many reached the queue."""
+
+    def enqueue_job(self, call: JobCall) -> None:
+        """Enqueue one job."""
+
+
+@dataclass
+class Work:
+    """What one transaction works with, and what it leaves to enqueue after the commit."""
+
+    session: Session
+    now: datetime
+    pseudonymize: Pseudonymizer
+    # The sender of texts whose queue names none (None: such texts are blocked).
+    default_sender: str | None
+    messages: list[Message] = field(default_factory=list)
+    requeued: list[Message] = field(default_factory=list)
+    fanouts: list[str] = field(default_factory=list)
+    jobs: list[JobCall] = field(default_factory=list)
+
+    def decided(self, message: Message) -> Message:
+        """Remember a message decided in this work; it is enqueued after the commit if it goes."""
+        self.messages.append(message)
+        return message
+
+    def requeue(self, message: Message) -> None:
+        """Put a message back on its queue after the commit, due at its `send_at`."""
+        self.requeued.append(message)
+
+    def due(self) -> list[Due]:
+        """The queueing facts of the messages to put on a queue (now or at their `send_at`)."""
+        return due_of([*self.messages, *self.requeued])
+
+
+def due_of(messages: Sequence[Message]) -> list[Due]:
+    """The queueing facts of those of `messages` whose decision is to send them."""
+    return [Due(m.id, m.priority, m.send_at) for m in messages if Outcome(m.decision).goes]
+
+
+class UnitOfWork:
+    """Opens units of work on one database and one job queue."""
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        jobs: JobQueue,
+        pseudonymize: Pseudonymizer,
+        default_sender: str | None,
+    ) -> None:
+        self.db, self.clock, self.jobs = db, clock, jobs
+        self._pseudonymize, self._default_sender = pseudonymize, default_sender
+
+    @contextmanager
+    def __call__(self) -> Iterator[Work]:
+        """One transaction: committed on success, rolled back on error; then the jobs queued."""
+        with self.db.session() as session:
+            work = Work(session, self.clock.now(), self._pseudonymize, self._default_sender)
+            yield work
+        self.enqueue(work)
+
+    def enqueue(self, work: Work) -> None:
+        """Put what `work` decided on the queues (what Redis refuses waits for the relay)."""
+        due = work.due()
+        if due:
+            self.jobs.enqueue(due)
+        if work.fanouts:
+            self.jobs.enqueue_fanouts(work.fanouts)
+        for call in work.jobs:
+            self.jobs.enqueue_job(call)
+
+
+def once(
+    unit: UnitOfWork, seen: Callable[[Session], T | None], act: Callable[[Work], T]
+) -> tuple[T, bool]:
+    """Do `act` in one unit of work unless `seen` finds it done; answer (result, duplicate).
+
+    `act` adds its own unique row first and flushes, so that a concurrent twin fails at once;
+    when the twin commits first, this one answers as `seen` then does.
+    """
+    try:
+        with unit() as work:
+            earlier = seen(work.session)
+            if earlier is not None:
+                return earlier, True
+            return act(work), False
+    except IntegrityError:
+        with unit() as work:
+            earlier = seen(work.session)
+        if earlier is None:
+            raise
+        return earlier, True
