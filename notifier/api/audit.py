@@ -8,12 +8,13 @@ from typing import Annotated, Literal
 from flask import Blueprint, Response, request
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from notifier.api.routing import json_response, route, services, validation_failed
+from notifier.api.routing import json_response, route, validation_failed
 from notifier.compliance import audit
 from notifier.compliance.exports import MessageOut, VerifyOut
 from notifier.errors import invalid
 from notifier.phones import to_e164
 from notifier.schemas import ConsentRecordOut, Problem
+from notifier.services import current as services
 
 bp = Blueprint("audit", __name__)
 AUTH_ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}

@@ -6,7 +6,7 @@ from flask import Blueprint, Response
 
 from consent.jurisdiction import jurisdiction
 from consent.records import current_state
-from notifier.api.routing import caller, json_response, route, services
+from notifier.api.routing import caller, json_response, route
 from notifier.compliance import ledger
 from notifier.compliance.exports import consent_record_out
 from notifier.models import Subject
@@ -18,6 +18,7 @@ from notifier.schemas import (
     Problem,
     PurposeStateOut,
 )
+from notifier.services import current as services
 
 bp = Blueprint("consents", __name__)
 ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}
@@ -73,10 +74,8 @@ def get_consent(phone: str) -> Response:
             jurisdiction=jurisdiction(e164),
             suppressed=ledger.is_unreachable(session, subject),
             purposes={
-                p: PurposeStateOut(
-                    status=s.status,
-                    since=s.since,  # type: ignore[arg-type]
-                    record_id=s.record_id,
+                p: PurposeStateOut.model_validate(
+                    {"status": s.status, "since": s.since, "record_id": s.record_id}
                 )
                 for p, s in state.items()
             },

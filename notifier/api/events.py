@@ -6,11 +6,12 @@ import json
 
 from flask import Blueprint, Response, request
 
-from notifier.api.routing import caller, route, services
+from notifier.api.routing import caller, route
 from notifier.errors import invalid
 from notifier.events import accept
 from notifier.events.schemas import EventAccepted, EventIn
 from notifier.schemas import Problem
+from notifier.services import current as services
 
 bp = Blueprint("events", __name__)
 MAX_IDEMPOTENCY_KEY = 200

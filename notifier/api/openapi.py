@@ -6,7 +6,7 @@ from functools import cache
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic.json_schema import GenerateJsonSchema
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
 from notifier.api.routing import OPERATIONS, Operation
 
@@ -36,11 +36,11 @@ def document() -> dict[str, Any]:
     }
 
 
-def _schema(model: Any, schemas: dict[str, Any], mode: str) -> dict[str, Any]:
+def _schema(model: Any, schemas: dict[str, Any], mode: JsonSchemaMode) -> dict[str, Any]:
     schema = TypeAdapter(model).json_schema(
         ref_template=REF,
         mode=mode,
-        schema_generator=GenerateJsonSchema,  # type: ignore[arg-type]
+        schema_generator=GenerateJsonSchema,
     )
     schemas.update(schema.pop("$defs", {}))
     name = getattr(model, "__name__", None)

@@ -10,8 +10,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notifier import metrics
 from notifier.api.openapi import document
-from notifier.api.routing import json_response, route, services
+from notifier.api.routing import json_response, route
 from notifier.schemas import Health
+from notifier.services import current as services
 
 bp = Blueprint("ops", __name__)
 

@@ -7,7 +7,7 @@ import logging
 from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException
 
-from notifier.errors import PROBLEM_BASE, NotifierError
+from notifier.errors import PROBLEM_BASE, RequestError
 
 log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
@@ -21,7 +21,7 @@ def problem(
     return Response(json.dumps(body), status=status, mimetype=PROBLEM_JSON)
 
 
-def from_error(error: NotifierError) -> Response:
+def from_error(error: RequestError) -> Response:
     """The problem+json answer for one of our own errors."""
     response = problem(
         error.status,
@@ -38,10 +38,8 @@ def from_error(error: NotifierError) -> Response:
 def register(app: Flask) -> None:
     """Map our errors, Werkzeug's HTTP errors and anything unexpected to problem+json."""
 
-    @app.errorhandler(NotifierError)
-    def _ours(error: NotifierError) -> Response:
-        if error.status >= 500:
-            log.error("request failed: %s", error.detail)
+    @app.errorhandler(RequestError)
+    def _ours(error: RequestError) -> Response:
         return from_error(error)
 
     @app.errorhandler(HTTPException)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from pydantic import TypeAdapter
 
-from notifier.api.routing import check_path, json_response, route, services
+from notifier.api.routing import check_path, json_response, route
 from notifier.errors import NotFoundError
 from notifier.models import Queue
 from notifier.schemas import Identifier, Problem, QueueOut, QueueSettings
+from notifier.services import current as services
 
 bp = Blueprint("queues", __name__)
 QUEUE_ID: TypeAdapter[str] = TypeAdapter(Identifier)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from notifier.api.routing import caller, json_response, route, services
+from notifier.api.routing import caller, json_response, route
 from notifier.compliance import subjects
 from notifier.compliance.exports import ErasureOut, SubjectExport
 from notifier.phones import to_e164
 from notifier.schemas import Problem
+from notifier.services import current as services
 
 bp = Blueprint("subjects", __name__)
 ERRORS = {

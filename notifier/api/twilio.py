@@ -12,13 +12,14 @@ from flask import Blueprint, Response, request
 from twilio.request_validator import RequestValidator
 from werkzeug.datastructures import MultiDict
 
-from notifier.api.routing import route, services
+from notifier.api.routing import route
 from notifier.errors import ForbiddenError, ValidationFailedError, invalid
 from notifier.inbound import replies
 from notifier.inbound.answers import Inbound
 from notifier.phones import mask, to_e164
 from notifier.schemas import Problem
 from notifier.sending import callbacks
+from notifier.services import current as services
 
 log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__)

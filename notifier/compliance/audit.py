@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, or_, select
 
@@ -24,6 +24,8 @@ from notifier.compliance.exports import VerifyOut, consent_record_out, flat, mes
 from notifier.db import Database
 from notifier.models import ConsentRecord, LedgerHead, Message, Subject
 
+# Any SELECT, whatever its columns.
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
 BATCH = 500
 Row = dict[str, Any]
 
@@ -96,7 +98,7 @@ def message_rows(db: Database, window: Window) -> Iterator[list[Row]]:
         after = (found[-1].created_at, found[-1].id)
 
 
-def _within(query: Select[Any], at: Any, subject: Any, window: Window) -> Select[Any]:
+def _within(query: AnySelect, at: Any, subject: Any, window: Window) -> AnySelect:
     if window.since is not None:
         query = query.where(at >= window.since)
     if window.until is not None:

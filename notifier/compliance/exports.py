@@ -208,20 +208,23 @@ def consent_record_out(row: ConsentRecord, phone: str | None) -> ConsentRecordOu
             "version": row.disclosure_version,
             "language": row.disclosure_language,
         }
-    return ConsentRecordOut(
-        id=row.id,
-        seq=row.seq,
-        phone=phone,
-        subject=row.subject,
-        purposes=row.purposes,
-        action=row.action,
-        method=row.method,  # type: ignore[arg-type]
-        disclosure=disclosure,
-        captured_at=row.captured_at,
-        recorded_at=row.recorded_at,
-        evidence=row.evidence,
-        source=row.source,
-        jurisdiction=row.jurisdiction,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
+    # Validated, not trusted: the stored strings must still be what the contract allows.
+    return ConsentRecordOut.model_validate(
+        {
+            "id": row.id,
+            "seq": row.seq,
+            "phone": phone,
+            "subject": row.subject,
+            "purposes": row.purposes,
+            "action": row.action,
+            "method": row.method,
+            "disclosure": disclosure,
+            "captured_at": row.captured_at,
+            "recorded_at": row.recorded_at,
+            "evidence": row.evidence,
+            "source": row.source,
+            "jurisdiction": row.jurisdiction,
+            "prev_hash": row.prev_hash,
+            "hash": row.hash,
+        }
     )

@@ -10,8 +10,9 @@ on the strength of consent given before it was erased.
 from __future__ import annotations
 
 import logging
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import CursorResult, Result, delete, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from consent.jurisdiction import jurisdiction
@@ -112,12 +113,14 @@ def erase(unit: UnitOfWork, phone: str, source: str) -> ErasureOut:
         revocation = _revoke(work, phone, subject, source)
         cancelled = _cancel_waiting(work, subject)
         scrubbed = _scrub_messages(session, subject, phone)
-        tickets = session.execute(delete(Ticket).where(Ticket.subject == subject)).rowcount
-        inbound = session.execute(
-            update(InboundReply)
-            .where(InboundReply.subject == subject)
-            .values(phone=None, body=None)
-        ).rowcount
+        tickets = _count(session.execute(delete(Ticket).where(Ticket.subject == subject)))
+        inbound = _count(
+            session.execute(
+                update(InboundReply)
+                .where(InboundReply.subject == subject)
+                .values(phone=None, body=None)
+            )
+        )
         # Last: appending the revocation above made sure the Subject row exists.
         session.execute(delete(Subject).where(Subject.pseudonym == subject))
     log.info("erased %s (%d texts, %d tickets)", mask(phone), scrubbed, tickets)
@@ -182,6 +185,13 @@ def _scrub_messages(session: Session, subject: str, phone: str) -> int:
         .where(Message.subject == subject, Message.status_reason.contains(digits))
         .values(status_reason=ERASED)
     )
-    return session.execute(
-        update(Message).where(Message.subject == subject).values(phone=None, body=None)
-    ).rowcount
+    return _count(
+        session.execute(
+            update(Message).where(Message.subject == subject).values(phone=None, body=None)
+        )
+    )
+
+
+def _count(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE touched."""
+    return int(cast(CursorResult[Any], result).rowcount)

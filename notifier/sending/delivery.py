@@ -47,6 +47,7 @@ def deliver(courier: Courier, message_id: str) -> str:
     """Send one decided text if it still may and should go; answer what happened."""
     with courier.unit() as work:
         won = lifecycle.claim(work.session, [message_id], work.now)
+        verdict: str | None
         if not won:
             verdict = _unclaimed(work, message_id)
         else:

@@ -68,7 +68,7 @@ class Dispatcher:
 
     def enqueue_job(self, call: JobCall) -> None:
         """Enqueue one job (its function by dotted name), now or after its delay."""
-        queue = self.queues[call.priority]
+        queue = self.queues[Priority(call.priority)]
         ttls = {"result_ttl": JOB_RESULT_TTL, "failure_ttl": JOB_FAILURE_TTL}
         try:
             if call.delay is None:
