@@ -8,7 +8,7 @@ from consent.jurisdiction import jurisdiction
 from consent.records import current_state
 from notifier.api.routing import caller, json_response, route
 from notifier.compliance import ledger
-from notifier.compliance.exports import consent_record_out
+from notifier.compliance.exports import consent_record_out, purpose_states
 from notifier.models import Subject
 from notifier.phones import to_e164
 from notifier.schemas import (
@@ -16,7 +16,6 @@ from notifier.schemas import (
     ConsentRequest,
     ConsentStatusOut,
     Problem,
-    PurposeStateOut,
 )
 from notifier.services import current as services
 
@@ -73,12 +72,7 @@ def get_consent(phone: str) -> Response:
             phone=e164,
             jurisdiction=jurisdiction(e164),
             suppressed=ledger.is_unreachable(session, subject),
-            purposes={
-                p: PurposeStateOut.model_validate(
-                    {"status": s.status, "since": s.since, "record_id": s.record_id}
-                )
-                for p, s in state.items()
-            },
+            purposes=purpose_states(state),
             history=[consent_record_out(r, known.phone if known else None) for r in rows],
         )
     return json_response(answer)

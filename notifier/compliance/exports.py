@@ -6,11 +6,13 @@ the same whichever door it is fetched through.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from consent.records import PurposeState
 from notifier.models import ConsentRecord, InboundReply, Message, StatusStep, Ticket
 from notifier.schemas import ConsentRecordOut, PurposeStateOut
 
@@ -228,3 +230,13 @@ def consent_record_out(row: ConsentRecord, phone: str | None) -> ConsentRecordOu
             "hash": row.hash,
         }
     )
+
+
+def purpose_states(state: Mapping[str, PurposeState]) -> dict[str, PurposeStateOut]:
+    """Each purpose's consent state as the API shows it."""
+    return {
+        purpose: PurposeStateOut.model_validate(
+            {"status": s.status, "since": s.since, "record_id": s.record_id}
+        )
+        for purpose, s in state.items()
+    }

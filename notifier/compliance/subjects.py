@@ -25,6 +25,7 @@ from notifier.compliance.exports import (
     consent_record_out,
     inbound_out,
     message_out,
+    purpose_states,
     ticket_out,
 )
 from notifier.models import (
@@ -37,7 +38,6 @@ from notifier.models import (
     Ticket,
 )
 from notifier.phones import mask
-from notifier.schemas import PurposeStateOut
 from notifier.sending import lifecycle
 from notifier.sending.lifecycle import MessageStatus, Source
 from notifier.work import UnitOfWork, Work
@@ -76,14 +76,7 @@ def export(unit: UnitOfWork, phone: str) -> SubjectExport:
             subject=subject,
             jurisdiction=jurisdiction(phone),
             exported_at=work.now,
-            consent={
-                purpose: PurposeStateOut(
-                    status=s.status,  # type: ignore[arg-type]
-                    since=s.since,
-                    record_id=s.record_id,
-                )
-                for purpose, s in state.items()
-            },
+            consent=purpose_states(state),
             suppression=SuppressionOut.model_validate(suppression) if suppression else None,
             consent_records=[
                 consent_record_out(r, known.phone if known else None) for r in records

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
+from consent.records import ConsentFact
 from notifier.compliance import ledger
 from notifier.events.recipients import BATCH, record_for, unreachable_among
 from notifier.events.tickets import changed, draft_for, told
@@ -20,6 +22,7 @@ from notifier.texts.compose import DelayNotice
 from notifier.work import UnitOfWork, Work
 
 APOLOGY_INTERVAL = timedelta(hours=1)
+SUPERSEDED = "superseded"
 
 
 def fan_out(unit: UnitOfWork, fanout_id: str) -> int:
@@ -51,10 +54,21 @@ def _waiting_after(session: Session, fanout_id: str, after: tuple[int, str]) -> 
     )
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """What deciding one batch of delay notices reads once for all its tickets."""
+
+    fanout: Fanout
+    queue: Queue
+    notice: DelayNotice
+    facts: dict[str, list[ConsentFact]]
+    unreachable: set[str]
+    unsent: dict[str, list[Message]]
+
+
 def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[Message]:
     session = work.session
     fanout = session.get_one(Fanout, fanout_id)
-    queue = session.get_one(Queue, fanout.queue_id)
     ids = [t.id for t in tickets]
     decided = set(
         session.scalars(
@@ -65,45 +79,44 @@ def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[Mes
     )
     todo = [t for t in tickets if t.id not in decided]
     subjects = [t.subject for t in todo]
-    facts = ledger.facts_of_many(session, subjects)
-    unreachable = unreachable_among(session, subjects)
-    unsent = _unsent_delays(session, ids)
-    notice = DelayNotice(
-        fanout.params["delay_minutes"],
-        fanout.params.get("action"),
-        fanout.params.get("compensation"),
+    params = fanout.params
+    batch = _Batch(
+        fanout,
+        session.get_one(Queue, fanout.queue_id),
+        DelayNotice(params["delay_minutes"], params.get("action"), params.get("compensation")),
+        ledger.facts_of_many(session, subjects),
+        unreachable_among(session, subjects),
+        _unsent_delays(session, ids),
     )
-    messages = []
-    for ticket in todo:
-        # A delay notice not yet sent is overtaken by this one, which carries the newer time.
-        overtaken = unsent.get(ticket.id, [])
-        for message in overtaken:
-            lifecycle.transition(
-                message,
-                MessageStatus.DROPPED,
-                work.now,
-                source=Source.DECISION,
-                detail="superseded",
-            )
-        apologize = _may_apologize(ticket, work.now, overtaken)
-        if ticket.eta_minutes is not None:
-            ticket.eta_minutes += notice.minutes
-        changed(ticket, work.now)
-        body = compose.delayed(queue, ticket, work.now, notice, apologize)
-        draft = draft_for(queue, ticket, "delayed", body, Priority.BULK)
-        decision = consent_decision(
-            session,
-            draft,
-            work.now,
-            facts=facts[ticket.subject],
-            unreachable=ticket.subject in unreachable,
+    return [_decide_one(work, batch, ticket) for ticket in todo]
+
+
+def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> Message:
+    """One ticket's delay notice: the newer time, an apology at most hourly."""
+    # A delay notice not yet sent is overtaken by this one, which carries the newer time.
+    overtaken = batch.unsent.get(ticket.id, [])
+    for message in overtaken:
+        lifecycle.transition(
+            message, MessageStatus.DROPPED, work.now, source=Source.DECISION, detail=SUPERSEDED
         )
-        message = record_for(work, fanout, queue, draft, decision)
-        if message.decision == Outcome.QUEUED:
-            ticket.last_apology_at = work.now if apologize else ticket.last_apology_at
-            told(ticket, work.now)
-        messages.append(message)
-    return messages
+    apologize = _may_apologize(ticket, work.now, overtaken)
+    if ticket.eta_minutes is not None:
+        ticket.eta_minutes += batch.notice.minutes
+    changed(ticket, work.now)
+    body = compose.delayed(batch.queue, ticket, work.now, batch.notice, apologize)
+    draft = draft_for(batch.queue, ticket, "delayed", body, Priority.BULK)
+    decision = consent_decision(
+        work.session,
+        draft,
+        work.now,
+        facts=batch.facts[ticket.subject],
+        unreachable=ticket.subject in batch.unreachable,
+    )
+    message = record_for(work, batch.fanout, batch.queue, draft, decision)
+    if message.decision == Outcome.QUEUED:
+        ticket.last_apology_at = work.now if apologize else ticket.last_apology_at
+        told(ticket, work.now)
+    return message
 
 
 def _may_apologize(ticket: Ticket, now: datetime, overtaken: list[Message]) -> bool:

@@ -11,9 +11,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from consent.policy import Decision, Outcome
-from consent.records import GRANTED, current_state
+from consent.records import GRANTED, ConsentFact, current_state
 from notifier.compliance import ledger
 from notifier.events.recipients import BATCH, record_for, unreachable_among
 from notifier.models import Fanout, Message, Queue, Subject, Ticket
@@ -66,34 +67,15 @@ def _peak_batch(
 ) -> list[Message]:
     session = work.session
     queue = session.get_one(Queue, fanout.queue_id)
-    decided = set(
-        session.scalars(
-            select(Message.subject).where(
-                Message.fanout_id == fanout.id, Message.subject.in_(subjects)
-            )
-        )
-    )
     facts = ledger.facts_of_many(session, subjects)
-    subscribers = [
-        s
-        for s in subjects
-        if s not in decided and current_state(facts[s])[PEAK_ALERTS].status == GRANTED
-    ]
+    subscribers = _subscribers(session, fanout, subjects, facts)
     phones = {
         row.pseudonym: row.phone
         for row in session.execute(
             select(Subject.pseudonym, Subject.phone).where(Subject.pseudonym.in_(subscribers))
         )
     }
-    # The latest ticket's language wins: rows come oldest first.
-    locales = {
-        row.subject: row.locale
-        for row in session.execute(
-            select(Ticket.subject, Ticket.locale)
-            .where(Ticket.queue_id == queue.id, Ticket.subject.in_(subscribers))
-            .order_by(Ticket.joined_at)
-        )
-    }
+    locales = _latest_locales(session, queue, subscribers)
     unreachable = unreachable_among(session, subscribers)
     send_at = max(window.start - timedelta(minutes=queue.peak_alert_lead_minutes), work.now)
     warning = _Warning(fanout, queue, window, send_at)
@@ -102,24 +84,48 @@ def _peak_batch(
     for subject in subscribers:
         locale = catalog.pick_locale(locales.get(subject), queue.locale)
         if locale not in body_by_locale:  # one rendering per language, not per subscriber
-            body_by_locale[locale] = compose.peak_alert(
-                queue, locale, window, fanout.params.get("note")
-            )
+            note = fanout.params.get("note")
+            body_by_locale[locale] = compose.peak_alert(queue, locale, window, note)
+        body = body_by_locale[locale]
         draft = Draft(
-            phones.get(subject, ""),
-            subject,
-            PEAK_ALERTS,
-            "peak_alert",
-            locale,
-            body_by_locale[locale],
-            Priority.BULK,
-            None,
+            phones.get(subject, ""), subject, PEAK_ALERTS, "peak_alert", locale, body, Priority.BULK
         )
         decision = consent_decision(
             session, draft, send_at, facts=facts[subject], unreachable=subject in unreachable
         )
         messages.append(_record(work, warning, draft, decision))
     return messages
+
+
+def _subscribers(
+    session: Session, fanout: Fanout, subjects: list[str], facts: dict[str, list[ConsentFact]]
+) -> list[str]:
+    """Those of `subjects` who hold peak-alert consent and were not yet decided for."""
+    decided = set(
+        session.scalars(
+            select(Message.subject).where(
+                Message.fanout_id == fanout.id, Message.subject.in_(subjects)
+            )
+        )
+    )
+    return [
+        s
+        for s in subjects
+        if s not in decided and current_state(facts[s])[PEAK_ALERTS].status == GRANTED
+    ]
+
+
+def _latest_locales(session: Session, queue: Queue, subjects: list[str]) -> dict[str, str | None]:
+    """Each subject's language as their latest ticket in the queue gave it."""
+    # Rows come oldest first, so the latest ticket's language wins.
+    return {
+        row.subject: row.locale
+        for row in session.execute(
+            select(Ticket.subject, Ticket.locale)
+            .where(Ticket.queue_id == queue.id, Ticket.subject.in_(subjects))
+            .order_by(Ticket.joined_at)
+        )
+    }
 
 
 def _record(work: Work, warning: _Warning, draft: Draft, decision: Decision) -> Message:

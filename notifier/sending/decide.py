@@ -97,18 +97,15 @@ def record(
 ) -> Message:
     """Add the message row for `draft` with `decision` and its first status; remember it."""
     sender = draft.sender or (queue.sender if queue else None) or work.default_sender
-    outcome, reason, rule = decision.outcome, decision.reason, decision.rule
-    if sender is None and outcome.goes:
-        outcome, reason, rule = Outcome.BLOCKED, "no_sender", "config.sender"
+    if sender is None and decision.outcome.goes:
+        decision = Decision(Outcome.BLOCKED, "no_sender", "config.sender", decision.record_id, None)
     segments = count_segments(draft.body or "")
     message = Message(
         id=new_id("msg"),
         event_pk=event_pk,
         fanout_id=fanout_id,
         queue_id=queue.id if queue else None,
-        ticket_pk=draft.ticket.id if draft.ticket else None,
-        ticket_version=draft.ticket.version if draft.ticket else None,
-        ticket_ref=draft.ticket.ticket_id if draft.ticket else None,
+        **_about(draft.ticket),
         phone=draft.phone,
         subject=draft.subject,
         sender=sender,
@@ -119,17 +116,28 @@ def record(
         encoding=segments.encoding,
         segments=segments.segments,
         priority=draft.priority,
-        decision=outcome,
-        reason=reason,
-        rule=rule,
+        decision=decision.outcome,
+        reason=decision.reason,
+        rule=decision.rule,
         consent_record_id=decision.record_id,
-        send_at=decision.send_at if outcome == Outcome.SCHEDULED else None,
+        send_at=decision.send_at if decision.outcome == Outcome.SCHEDULED else None,
         attempts=0,
         created_at=work.now,
     )
     lifecycle.start(message, work.now)
     work.session.add(message)
     return work.decided(message)
+
+
+def _about(ticket: Ticket | None) -> dict[str, object]:
+    """The columns that tie a message to the ticket it is about, and to that ticket's version."""
+    if ticket is None:
+        return {}
+    return {
+        "ticket_pk": ticket.id,
+        "ticket_version": ticket.version,
+        "ticket_ref": ticket.ticket_id,
+    }
 
 
 def skipped(reason: str) -> Decision:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -14,18 +14,13 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
 
+from notifier.texts.fitting import Line, map_free, render, shorten
 from notifier.texts.segments import fits, fold_to_gsm7
 from notifier.texts.waits import PeakWindow, quieter_time
 
 SUPPORTED_LOCALES = ("en", "es", "zh", "et")
 # Plain "es" formats 24-hour times ("14:35"); "es_419" would give "2:35 p.m.".
 _BABEL_LOCALES = MappingProxyType({"en": "en", "es": "es", "zh": "zh_Hans_CN", "et": "et"})
-# Values that come from producers or settings, so may be any length: shortened if need be,
-# the long descriptive ones first, down to a floor, and only then the names.
-_BULK = ("action", "compensation", "note", "counter", "contact")
-_FREE_TEXT = (*_BULK, "brand", "ticket")
-_BULK_FLOOR = 24
-_ELLIPSIS = "..."  # three dots, not "…", which is outside GSM-7
 
 
 @cache
@@ -70,14 +65,6 @@ class Brand:
     tz: ZoneInfo
 
 
-@dataclass(frozen=True)
-class _Line:
-    """One sentence of a text, by its catalog key."""
-
-    key: str  # "section.name" in the catalog
-    drop: int = 0  # 0: always kept; otherwise dropped to fit, the highest number first
-
-
 def pick_locale(*candidates: str | None) -> str:
     """The first supported language among `candidates` ("es-MX" -> "es"), else "en"."""
     for candidate in candidates:
@@ -103,11 +90,11 @@ def joined(
     """The acknowledgment on joining: place, wait, come-back time, STATUS, peak heads-up."""
     loc = pick_locale(locale)
     values: dict[str, Any] = {"ticket": ticket, "position": position}
-    lines = [_Line("joined.thanks"), *_wait(loc, brand, eta_minutes, come_back, values)]
-    lines += [_Line("joined.nearly", drop=2), _Line("common.status_hint", drop=3)]
+    lines = [Line("joined.thanks"), *_wait(loc, brand, eta_minutes, come_back, values)]
+    lines += [Line("joined.nearly", drop=2), Line("common.status_hint", drop=3)]
     if peak is not None:
         values.update(_peak_values(loc, brand, peak, quieter or quieter_time(peak)))
-        lines.append(_Line("common.peak", drop=1))
+        lines.append(Line("common.peak", drop=1))
     return _compose(loc, brand, lines, values, first=first)
 
 
@@ -124,7 +111,7 @@ def position_update(
     """A significant change in place or wait."""
     loc = pick_locale(locale)
     values: dict[str, Any] = {"ticket": ticket, "position": position}
-    lines = [_Line("position_update.place"), *_wait(loc, brand, eta_minutes, come_back, values)]
+    lines = [Line("position_update.place"), *_wait(loc, brand, eta_minutes, come_back, values)]
     return _compose(loc, brand, lines, values, first=first)
 
 
@@ -135,11 +122,11 @@ def called(
     loc = pick_locale(locale)
     values: dict[str, Any] = {"ticket": ticket, "counter": _clean(counter), "hold": hold_minutes}
     lines = [
-        _Line("called.turn"),
-        _Line("called.counter" if values["counter"] else "called.no_counter"),
+        Line("called.turn"),
+        Line("called.counter" if values["counter"] else "called.no_counter"),
     ]
     if hold_minutes > 0:
-        lines.append(_Line("called.hold"))
+        lines.append(Line("called.hold"))
     return _compose(loc, brand, lines, values, first=first)
 
 
@@ -163,14 +150,14 @@ def delayed(
         "action": _clean(action),
         "compensation": _clean(compensation),
     }
-    lines = [_Line("delayed.behind_sorry" if apologize else "delayed.behind")]
+    lines = [Line("delayed.behind_sorry" if apologize else "delayed.behind")]
     if values["action"]:
-        lines.append(_Line("delayed.action"))
+        lines.append(Line("delayed.action"))
     if come_back is not None:
         values["come_back"] = _time(loc, brand, come_back)
-        lines.append(_Line("delayed.new_time"))
+        lines.append(Line("delayed.new_time"))
     if values["compensation"]:
-        lines.append(_Line("delayed.compensation"))
+        lines.append(Line("delayed.compensation"))
     return _compose(loc, brand, lines, values, first=first)
 
 
@@ -186,28 +173,28 @@ def peak_alert(
     """A warning ahead of a busy time: which hours are busy and when it is quieter."""
     loc = pick_locale(locale)
     values: dict[str, Any] = {**_peak_values(loc, brand, window, quieter), "note": _clean(note)}
-    lines = [_Line("peak_alert.busy"), _Line("peak_alert.quieter")]
+    lines = [Line("peak_alert.busy"), Line("peak_alert.quieter")]
     if values["note"]:
-        lines.append(_Line("peak_alert.note"))
+        lines.append(Line("peak_alert.note"))
     return _compose(loc, brand, lines, values, first=first)
 
 
 def opt_out_confirmation(locale: str, brand: Brand) -> str:
     """The one confirmation of an opt-out: brand, no more texts, how to opt back in."""
-    return _compose(pick_locale(locale), brand, [_Line("opt_out.body")], {}, first=False)
+    return _compose(pick_locale(locale), brand, [Line("opt_out.body")], {}, first=False)
 
 
 def opt_in_confirmation(locale: str, brand: Brand) -> str:
     """The confirmation of an opt-in: brand, confirmed, how to opt out."""
-    return _compose(pick_locale(locale), brand, [_Line("opt_in.body")], {}, first=True)
+    return _compose(pick_locale(locale), brand, [Line("opt_in.body")], {}, first=True)
 
 
 def help_reply(locale: str, brand: Brand) -> str:
     """The HELP answer: brand, topic, frequency, rates, contact, how to opt out."""
-    lines = [_Line("help.about"), _Line("help.frequency"), _Line("help.rates")]
+    lines = [Line("help.about"), Line("help.frequency"), Line("help.rates")]
     contact = _clean(brand.contact)
     if contact:
-        lines.append(_Line("help.contact"))
+        lines.append(Line("help.contact"))
     return _compose(pick_locale(locale), brand, lines, {"contact": contact}, first=True)
 
 
@@ -223,16 +210,16 @@ def status_reply(
     """The STATUS answer: the waiting ticket's place, wait and come-back time, or that none."""
     loc = pick_locale(locale)
     if ticket is None:
-        return _compose(loc, brand, [_Line("status.none")], {}, first=False)
+        return _compose(loc, brand, [Line("status.none")], {}, first=False)
     values: dict[str, Any] = {"ticket": ticket, "position": position}
-    lines = [_Line("status.waiting" if position is None else "status.place")]
+    lines = [Line("status.waiting" if position is None else "status.place")]
     lines += _wait(loc, brand, eta_minutes, come_back, values)
     return _compose(loc, brand, lines, values, first=False)
 
 
 def acknowledgment(locale: str, brand: Brand) -> str:
     """The calm answer to any other reply: it reached us and staff will answer."""
-    lines = [_Line("ack.body"), _Line("common.status_hint", drop=1)]
+    lines = [Line("ack.body"), Line("common.status_hint", drop=1)]
     return _compose(pick_locale(locale), brand, lines, {}, first=False)
 
 
@@ -242,15 +229,15 @@ def _wait(
     eta_minutes: int | None,
     come_back: datetime | None,
     values: dict[str, Any],
-) -> list[_Line]:
+) -> list[Line]:
     """The estimated-wait and come-back lines, each only when its number is known."""
     lines = []
     if eta_minutes is not None:
         values["eta"] = eta_minutes
-        lines.append(_Line("common.wait"))
+        lines.append(Line("common.wait"))
     if come_back is not None:
         values["come_back"] = _time(locale, brand, come_back)
-        lines.append(_Line("common.come_back"))
+        lines.append(Line("common.come_back"))
     return lines
 
 
@@ -281,89 +268,19 @@ def _clean(value: str | None) -> str:
 
 
 def _compose(
-    locale: str, brand: Brand, lines: Sequence[_Line], values: Mapping[str, Any], *, first: bool
+    locale: str, brand: Brand, lines: Sequence[Line], values: Mapping[str, Any], *, first: bool
 ) -> str:
     """Render `lines`; to fit, fold accents, then drop optional lines, then shorten free text."""
     catalog = _catalog(locale)
     # Free text goes on one line: a producer's newlines would break the text's layout.
-    names = _map_free({**values, "brand": brand.name}, lambda value: " ".join(value.split()))
-    if not fits(_render(catalog, lines, names, first)):
+    names = map_free({**values, "brand": brand.name}, lambda value: " ".join(value.split()))
+    if not fits(render(catalog, lines, names, first)):
         # Spelling "Pública" as "Publica" keeps a Latin-script text in GSM-7, with half as
         # much room again; that costs the reader less than any line or word we would cut.
-        names = _map_free(names, fold_to_gsm7)
+        names = map_free(names, fold_to_gsm7)
     kept = list(lines)
     for line in sorted((ln for ln in lines if ln.drop), key=lambda ln: -ln.drop):
-        if fits(_render(catalog, kept, names, first)):
+        if fits(render(catalog, kept, names, first)):
             break
         kept.remove(line)
-    return _shorten(lambda shortened: _render(catalog, kept, shortened, first), names)
-
-
-def _render(
-    catalog: Mapping[str, str], lines: Sequence[_Line], names: Mapping[str, Any], first: bool
-) -> str:
-    """The text of `lines` behind the brand, ending with the opt-out line on a first text."""
-    body = [catalog[line.key].format_map(names) for line in lines]
-    if first:
-        # The first text to a number must end by saying how to opt out.
-        body.append(catalog["common.opt_out"])
-    text = catalog["common.brand"].format_map(names) + catalog["common.sep"].join(body)
-    # A value cut short ends with "..."; a template's own full stop after it is one too many.
-    return text.replace(_ELLIPSIS + ".", _ELLIPSIS)
-
-
-def _shorten(render: Callable[[Mapping[str, Any]], str], names: Mapping[str, Any]) -> str:
-    """Cut free text until the text fits: long producer text first, the brand and ticket last."""
-    text = render(names)
-    if fits(text):
-        return text
-    longest = max(len(str(names.get(key, ""))) for key in _FREE_TEXT)
-    cap = _largest(longest, lambda n: fits(render(_capped(names, _BULK, n))))
-    if cap < _BULK_FLOOR or not fits(render(_capped(names, _BULK, cap))):
-        names = _capped(names, _BULK, _BULK_FLOOR)
-        cap = _largest(longest, lambda n: fits(render(_capped(names, _FREE_TEXT, n))))
-        text = render(_capped(names, _FREE_TEXT, cap))
-    else:
-        text = render(_capped(names, _BULK, cap))
-    if fits(text):
-        return text
-    # A last resort that the tests keep from happening with the shipped catalogs.
-    return text[: _largest(len(text), lambda n: fits(text[:n] + _ELLIPSIS))] + _ELLIPSIS
-
-
-def _map_free(names: Mapping[str, Any], change: Callable[[str], str]) -> dict[str, Any]:
-    """`names` with `change` applied to each free-text value."""
-    return {
-        key: change(value) if key in _FREE_TEXT and isinstance(value, str) else value
-        for key, value in names.items()
-    }
-
-
-def _capped(names: Mapping[str, Any], keys: Sequence[str], cap: int) -> dict[str, Any]:
-    """`names` with each value of `keys` longer than `cap` cut to `cap` with an ellipsis."""
-    capped = dict(names)
-    for key in keys:
-        value = capped.get(key)
-        if isinstance(value, str) and len(value) > cap:
-            capped[key] = _cut(value, cap - len(_ELLIPSIS)) + _ELLIPSIS
-    return capped
-
-
-def _cut(value: str, size: int) -> str:
-    """The first `size` characters of `value`, ending at a word break if one is near."""
-    head = value[: max(size, 0)]
-    word_break = head.rfind(" ")
-    # Close to the end, a whole word reads better; further back it would waste the room.
-    return (head[:word_break] if word_break >= len(head) - 12 else head).rstrip(" ,;:")
-
-
-def _largest(high: int, holds: Callable[[int], bool]) -> int:
-    """The largest n in 0..high for which `holds` (true up to some n, false after) is true."""
-    low = 0
-    while low < high:
-        middle = (low + high + 1) // 2
-        if holds(middle):
-            low = middle
-        else:
-            high = middle - 1
-    return low
+    return shorten(lambda shortened: render(catalog, kept, shortened, first), names)
