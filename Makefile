@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The virtual environment, made again whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt

@@ -93,11 +93,6 @@ def opted_out(facts: Iterable[ConsentFact]) -> bool:
     return out_since is not None
 
 
-def restorable_purposes(facts: Iterable[ConsentFact]) -> frozenset[str]:
-    """The purposes START/UNSTOP/YES re-grant: those granted just before the latest SMS opt-out."""
-    return frozenset(restorable_grants(facts))
-
-
 def _is_global_revocation(fact: ConsentFact) -> bool:
     return fact.action == "revoke" and fact.method in SMS_OPT_OUT_METHODS
 

@@ -1,10 +1,10 @@
-"""The deliver job: one text, sent if it still may and should go (`notifier.sending.delivery`)."""
+"""The deliver job: one text, sent if it still may and should go (`notifier.sending.courier`)."""
 
 from __future__ import annotations
 
 from notifier.events.tickets import staleness
-from notifier.sending.delivery import Courier
-from notifier.sending.delivery import deliver as deliver_one
+from notifier.sending.courier import Courier
+from notifier.sending.courier import deliver as deliver_one
 from notifier.services import Services
 from workers.worker import services
 

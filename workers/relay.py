@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.events.fanouts import plan_recurring_peaks
 from notifier.models import Fanout, Message
-from notifier.sending.delivery import STUCK_AFTER
+from notifier.sending.courier import STUCK_AFTER
 from notifier.sending.lifecycle import FanoutState, MessageStatus
 from notifier.services import Services
 from notifier.work import Due

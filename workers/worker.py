@@ -12,7 +12,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from rq import Queue, SimpleWorker
+from rq import Queue as RqQueue
+from rq import SimpleWorker
 from rq.job import Job
 
 from notifier.config import load_settings
@@ -46,7 +47,7 @@ class Worker(SimpleWorker):
         super().__init__(*args, **kwargs)
         self.services = services or build_services(load_settings())
 
-    def perform_job(self, job: Job, queue: Queue) -> bool:
+    def perform_job(self, job: Job, queue: RqQueue) -> bool:
         """Run one job with this worker's services lent to it."""
         with lending(self.services):
             return super().perform_job(job, queue)

@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 
 from notifier.api.routing import route
 from notifier.errors import ForbiddenError, ValidationFailedError, invalid
-from notifier.inbound import replies
-from notifier.inbound.answers import Inbound
+from notifier.inbound import receive
+from notifier.inbound.respond import Inbound
 from notifier.phones import mask, to_e164
 from notifier.schemas import Problem
 from notifier.sending import callbacks
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("twilio", __name__)
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
-# Replies go out as messages of their own (notifier.inbound.replies): the answer says nothing.
+# Replies go out as messages of their own (notifier.inbound.receive): the answer says nothing.
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 FORBIDDEN = (403, ("Missing or wrong X-Twilio-Signature, or no TWILIO_AUTH_TOKEN set", Problem))
 
@@ -79,7 +79,7 @@ def inbound() -> Response:
         body=form.get("Body", ""),
         opt_out_type=form.get("OptOutType") or None,
     )
-    replies.receive(services().work, text)
+    receive.receive(services().work, text)
     return _twiml()
 
 

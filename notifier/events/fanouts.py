@@ -15,11 +15,12 @@ from sqlalchemy import String, cast, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from notifier.events import delays, peak_alerts, peaks
+from notifier.events import delays, peak_alerts
 from notifier.events.origin import Origin
 from notifier.events.schemas import QueueDelayed, QueuePeakForecast
 from notifier.models import ConsentRecord, Fanout, Queue, Ticket, new_id
 from notifier.sending.lifecycle import FanoutState, TicketState
+from notifier.texts import peaks
 from notifier.work import UnitOfWork, Work
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from consent.keywords import ReplyKind
 from consent.records import PURPOSES, ConsentFact, opted_out, restorable_grants
 from notifier.compliance import ledger
-from notifier.inbound.answers import (
+from notifier.inbound.respond import (
     OPT_IN_CONFIRMATION,
     OPT_OUT_CONFIRMATION,
     Received,

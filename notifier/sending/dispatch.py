@@ -14,7 +14,7 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue as RqQueue
 from rq.job import Job
 from sqlalchemy import update
 
@@ -45,7 +45,7 @@ class Dispatcher:
         self.redis = redis
         self._db = db
         self._clock = clock
-        self.queues = {name: Queue(name, connection=redis) for name in QUEUE_NAMES}
+        self.queues = {name: RqQueue(name, connection=redis) for name in QUEUE_NAMES}
 
     def enqueue(self, items: Sequence[Due], model: type[Message | Fanout] = Message) -> int:
         """Enqueue the job of each row (a deliver job per message, a fan-out job per fan-out);
@@ -131,7 +131,7 @@ def _later(item: Due, now: datetime) -> bool:
 
 
 def _job_data(func: str, item: Due, job_id: str) -> Any:
-    return Queue.prepare_data(
+    return RqQueue.prepare_data(
         func,
         args=(item.row_id,),
         job_id=job_id,

@@ -14,7 +14,7 @@ overwrite what has already happened to a text.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -208,8 +208,3 @@ def claim(session: Session, message_ids: Sequence[str], now: datetime) -> list[s
         ]
         session.execute(insert(StatusStep), steps)
     return won
-
-
-def in_statuses(statuses: Collection[MessageStatus]) -> list[str]:
-    """Status values for a SQL `IN`."""
-    return [str(s) for s in statuses]

@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from notifier.events import peaks
 from notifier.models import Queue, Ticket
-from notifier.texts import catalog
+from notifier.texts import catalog, peaks
 from notifier.texts.waits import PeakWindow, come_back_at, quieter_time
 
 

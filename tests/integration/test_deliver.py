@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from notifier.clock import FixedClock
 from notifier.models import ConsentRecord, Message, Suppression
 from notifier.sending import retries as outcomes
-from notifier.sending.delivery import STUCK_AFTER
+from notifier.sending.courier import STUCK_AFTER
 from notifier.sending.providers import OutgoingText
 from notifier.services import Services
 from tests.conftest import SENDER, joined, run_worker, use_fake_twilio

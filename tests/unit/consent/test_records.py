@@ -5,12 +5,17 @@ import pytest
 from consent.records import (
     PURPOSES,
     SMS_OPT_OUT_METHODS,
+    ConsentFact,
     PurposeState,
     current_state,
     restorable_grants,
-    restorable_purposes,
 )
 from tests.unit.consent.factories import T0, fact, grant, revoke
+
+
+def restorable_purposes(facts: list[ConsentFact]) -> frozenset[str]:
+    """The purposes START re-grants: the keys of `restorable_grants`."""
+    return frozenset(restorable_grants(facts))
 
 
 def test_no_records_means_no_consent_for_every_purpose() -> None:

@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from notifier.models import Queue
-from notifier.texts.waits import PeakWindow
+from notifier.texts.waits import PeakWindow, peak_containing
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -38,7 +38,4 @@ def windows_between(queue: Queue, start: datetime, end: datetime) -> Iterator[Pe
 def window_at(queue: Queue, at: datetime) -> PeakWindow | None:
     """The peak window that `at` falls in, if any."""
     local = at.astimezone(ZoneInfo(queue.timezone))
-    for window in windows_on(queue, local.date()):
-        if window.start <= at < window.end:
-            return window
-    return None
+    return peak_containing(at, windows_on(queue, local.date()))

@@ -1,7 +1,7 @@
 """What a customer's text does: opt out, opt back in, ask for help or status, or talk to staff.
 
 Each inbound text is recorded once per MessageSid (Twilio retries webhooks), read by the
-keyword and free-text rules of `consent.keywords`, and answered through `notifier.inbound.answers`.
+keyword and free-text rules of `consent.keywords`, and answered through `notifier.inbound.respond`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from consent.keywords import ReplyKind, classify_reply
 from notifier.inbound import optouts
-from notifier.inbound.answers import ACK, HELP, STATUS, Inbound, Received, answer, brand, locale
+from notifier.inbound.respond import ACK, HELP, STATUS, Inbound, Received, answer, brand, locale
 from notifier.models import InboundReply, Message, Queue, Ticket, new_id
 from notifier.phones import mask
 from notifier.sending.dispatch import FORWARD
