@@ -103,29 +103,32 @@ def _object(units: list[Unit], index: int, window: int) -> tuple[str, int]:
     return "", index
 
 
-def _read_contact(
-    units: list[Unit], index: int, window: int, consumed: set[int]
-) -> Finding | None:
+def _read_contact(units: list[Unit], index: int, window: int, consumed: set[int]) -> Finding | None:
+    # Negated before the verb ("don't text me") or before its object ("schicken Sie mir keine
+    # SMS", "I want no texts").
     unit = units[index]
-    if not negated(units, index, window, of_messages=True):
-        return None
-    if conditional(units, index):
+    verb_negated = negated(units, index, window, of_messages=True)
+    if verb_negated and conditional(units, index):
         return _finding(Verdict.NOT_OPT_OUT, "conditional", unit)
     wanted = (Role.MESSAGES,) if not unit.has(Role.RECEIVE) else (Role.MESSAGES, Role.PERSON)
     reach = window + 3 if unit.has(Role.WANT) else window
     for offset, other in enumerate(units[index + 1 : index + 1 + reach], start=index + 1):
         if other.has(*_STOPS, Role.OTHER_OBJECT):
             return None
-        if other.has(*wanted):
+        object_negated = other.has(Role.MESSAGES) and negated(units, offset, 2, of_messages=True)
+        if other.has(*wanted) and (verb_negated or object_negated):
             consumed.add(offset)
             return _finding(Verdict.OPT_OUT, "negated_contact", unit, other)
-    if unit.has(Role.RECEIVE) and _explained(units, Role.NEGATION):
+    if verb_negated and unit.has(Role.RECEIVE) and _explained(units, Role.NEGATION):
         return _finding(Verdict.OPT_OUT, "negated_contact", unit)
     return None
 
 
 def _read_messages(units: list[Unit], index: int) -> Finding | None:
-    # "No texts please", "keine SMS mehr": a refusal of the messages themselves.
+    # "No texts please", "keine SMS mehr": a refusal of the messages themselves. With a verb
+    # in the clause the negation is the verb's ("n'arrêtez pas les messages").
+    if any(unit.has(*_STOPS, Role.RECEIVE, Role.WANT) for unit in units):
+        return None
     if negated(units, index, 2, of_messages=True) and _explained(units, Role.NEGATION):
         return _finding(Verdict.OPT_OUT, "no_messages", units[index])
     return None

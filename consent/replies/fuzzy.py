@@ -20,7 +20,9 @@ def correct(word: str, vocabulary: Iterable[str]) -> str | None:
     """The vocabulary word `word` is a typo of, or None."""
     if len(word) < SHORTEST or not word.isalpha():
         return None
-    candidates = [v for v in vocabulary if len(v) >= SHORTEST and v[0] == word[0] or _swapped_first(word, v)]
+    candidates = [
+        v for v in vocabulary if len(v) >= SHORTEST and v[0] == word[0] or _swapped_first(word, v)
+    ]
     found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=2)
     if found is None:
         return None

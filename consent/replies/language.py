@@ -27,6 +27,13 @@ def choose(text: str, candidates: Sequence[str]) -> str | None:
     return min(candidates, key=lambda language: ranked.index(language))
 
 
+def detect(text: str) -> str | None:
+    """The language `text` is most likely in, or None when it is too short to tell."""
+    if len(tokens(text)) < _FEWEST_WORDS:
+        return None
+    return str(_identifier().classify(text)[0])
+
+
 @cache
 def _identifier() -> LanguageIdentifier:
     identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)

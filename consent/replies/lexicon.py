@@ -86,6 +86,19 @@ def shared() -> Mapping[str, tuple[str, ...]]:
     return {key: tuple(value) for key, value in data.items()}
 
 
+@cache
+def known_words() -> Mapping[str, frozenset[Role]]:
+    """Every one-word entry (folded) of any language's lists, with its roles in all of them."""
+    found: dict[str, frozenset[Role]] = {}
+    for lexicon in lexicons():
+        for phrase, roles in lexicon.folded.items():
+            if len(phrase) == 1:
+                found[phrase[0]] = found.get(phrase[0], frozenset()) | roles
+        for word in lexicon.not_typos:
+            found[word] = found.get(word, frozenset()) | {Role.FILLER}
+    return found
+
+
 def _read(name: str) -> str:
     return resources.files("consent.replies").joinpath("lexicon", name).read_text("utf-8")
 

@@ -8,7 +8,7 @@ from consent.replies.tagging import Unit
 # A negation reaches over wanting ("I don't want to unsubscribe") but not over another request
 # ("don't stop texting" negates "stop", and "texting" is what stops).
 _BARRIERS = (Role.STOP, Role.STOP_WEAK, Role.RECEIVE, Role.PHRASE)
-_AFTER = 2  # "sluta inte", "停止しないで": the negation follows within two words
+_AFTER = 4  # "sluta inte", "停止しないで", "ich will diese SMS nicht mehr"
 
 
 def negated(units: list[Unit], index: int, window: int, *, of_messages: bool = False) -> bool:

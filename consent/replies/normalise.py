@@ -38,9 +38,7 @@ class Clause:
 
 def fold(word: str) -> str:
     """The word without accents ("lõpeta" → "lopeta", "dừng" → "dung")."""
-    bare = "".join(
-        c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn"
-    )
+    bare = "".join(c for c in unicodedata.normalize("NFD", word) if unicodedata.category(c) != "Mn")
     return unicodedata.normalize("NFC", bare).replace("đ", "d")
 
 
@@ -51,7 +49,9 @@ def comparable(text: str) -> str:
 
 def clean(text: str, footers: Iterable[str], is_ours: Callable[[str], bool]) -> str:
     """The reply as the customer wrote it: no quotes of our own texts, footers or signature."""
-    text = _QUOTED.sub(lambda m: " " if is_ours(m.group()) else m.group().strip("\"“”«»„「」『』"), text)
+    text = _QUOTED.sub(
+        lambda m: " " if is_ours(m.group()) else m.group().strip('"“”«»„「」『』'), text
+    )
     lines = [line for line in text.split("\n") if not line.strip().startswith(tuple(footers))]
     text = _SIGNATURE.sub("", "\n".join(line for line in lines if not line.startswith(">")))
     text = _STRETCHED.sub(r"\1", text)
@@ -101,7 +101,7 @@ def _split_chunk(chunk: str) -> list[str]:
 def _split_elision(word: str) -> list[str]:
     head, apostrophe, rest = word.partition("'")
     if apostrophe and head in _ELISIONS and len(rest) >= 2:
-        return [head + "'", rest]
+        return [head, rest]
     return [word]
 
 

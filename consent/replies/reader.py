@@ -8,16 +8,18 @@ detection when the words fit several.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 from consent.replies.clause import read_clause
-from consent.replies.language import choose
+from consent.replies.language import choose, detect
 from consent.replies.lexicon import Lexicon, Role, lexicons, shared
 from consent.replies.normalise import clauses, clean, comparable, has_letters, tokens
 from consent.replies.reading import NOTHING, Finding, Reading, Verdict
 from consent.replies.tagging import tag
 
 _ORDER = (Verdict.OPT_OUT, Verdict.UNCLEAR, Verdict.NOT_OPT_OUT)
+_REFUSALS = frozenset({"negated", "other_sense", "conditional"})
 
 
 def read(body: str) -> Reading:
@@ -26,7 +28,7 @@ def read(body: str) -> Reading:
     cleaned = clean(text, shared()["footers"], _is_ours(text))
     if not has_letters(cleaned):
         return _read_symbols(text)
-    findings = [f for lexicon in lexicons() for f in _read_in(cleaned, lexicon)]
+    findings = _in_its_language(cleaned, [f for lx in lexicons() for f in _read_in(cleaned, lx)])
     for verdict in _ORDER:
         found = [f for f in findings if f.verdict is verdict]
         if found:
@@ -52,6 +54,21 @@ def _read_in(text: str, lexicon: Lexicon) -> list[Finding]:
     return found
 
 
+def _in_its_language(text: str, findings: list[Finding]) -> list[Finding]:
+    """Only the reply's own language's findings, when it refuses what another one reads.
+
+    "不要取消我的通知" (Chinese: don't cancel my notifications) reads as a request in Japanese,
+    where 不要 means "unneeded". When the detected language sees a negation or another sense
+    and no opt-out, its reading stands.
+    """
+    language = detect(text)
+    own = [f for f in findings if f.language == language]
+    refused = any(f.rule in _REFUSALS for f in own)
+    if refused and not any(f.verdict is not Verdict.NOT_OPT_OUT for f in own):
+        return own
+    return findings
+
+
 def _read_symbols(text: str) -> Reading:
     stops = [e for e in shared()["stop_emoji"] if e in text]
     if stops:
@@ -59,7 +76,7 @@ def _read_symbols(text: str) -> Reading:
     return NOTHING
 
 
-def _is_ours(text: str):  # type: ignore[no-untyped-def]
+def _is_ours(text: str) -> Callable[[str], bool]:
     tapback = text.lstrip().startswith(shared()["tapbacks"])
 
     def is_ours(quoted: str) -> bool:

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from functools import cache
 
 from consent.replies.fuzzy import correct
-from consent.replies.lexicon import WILDCARD, Lexicon, Phrase, Role
+from consent.replies.lexicon import WILDCARD, Lexicon, Phrase, Role, known_words
 from consent.replies.normalise import fold
 
 # Words whose typos are worth correcting: the ones that carry a request.
-_CORRECTED = (Role.STOP, Role.STOP_WEAK, Role.RECEIVE, Role.MESSAGES)
+_CORRECTED = (Role.STOP, Role.STOP_WEAK, Role.RECEIVE, Role.WANT, Role.MESSAGES)
 _MAX_GAP = 3
+_STOPS = frozenset({Role.STOP, Role.STOP_WEAK})
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Unit:
 
     words: tuple[str, ...]
     roles: frozenset[Role]
-    gap: tuple["Unit", ...] = ()
+    gap: tuple[Unit, ...] = ()
 
     def has(self, *roles: Role) -> bool:
         """True if the unit plays any of `roles`."""
@@ -69,7 +70,9 @@ def _folded_equal(words: tuple[str, ...], start: int, phrase: Phrase) -> bool:
 
 
 def _single(word: str, lexicon: Lexicon) -> Unit:
-    if fold(word) in lexicon.not_typos:
+    # A word of another language's lists is that word, not a typo: "texts" is English, not a
+    # misspelt Spanish "textos". Only a word that asks to stop anywhere ("stopp") may be one.
+    if fold(word) in lexicon.not_typos or known_words().get(fold(word), _STOPS) - _STOPS:
         return Unit((word,), frozenset())
     meant = correct(fold(word), _vocabulary(lexicon))
     if meant is None:
