@@ -80,9 +80,23 @@ def _read_stop(
 
 def _object(units: list[Unit], index: int, window: int) -> tuple[str, int]:
     """What the request at `index` is about: ("messages" | "other" | "", where)."""
-    for inner in units[index].gap:
-        if inner.has(Role.OTHER_OBJECT):
-            return "other", index
+    gap = units[index].gap
+    if any(inner.has(Role.OTHER_OBJECT) for inner in gap):
+        return "other", index
+    kind, where = _object_after(units, index, window)
+    if kind:
+        return kind, where
+    if any(inner.has(Role.MESSAGES) for inner in gap):
+        return "messages", index
+    if all(u.has(*_PASSED_OVER) for u in units[index + 1 :]):
+        # Nothing after it: "I would like the text messages to stop".
+        for offset in range(index - 1, max(index - window - 2, -1), -1):
+            if units[offset].has(Role.MESSAGES):
+                return "messages", offset
+    return "", index
+
+
+def _object_after(units: list[Unit], index: int, window: int) -> tuple[str, int]:
     following = units[index + 1 : index + 1 + window]
     if following and following[0].has(Role.SENSE_AFTER):
         return "other", index + 1
@@ -93,13 +107,6 @@ def _object(units: list[Unit], index: int, window: int) -> tuple[str, int]:
             return "other", offset
         if unit.has(*_STOPS):
             break
-    if any(inner.has(Role.MESSAGES) for inner in units[index].gap):
-        return "messages", index
-    if all(u.has(*_PASSED_OVER) for u in units[index + 1 :]):
-        # Nothing after it: "I would like the text messages to stop".
-        for offset in range(index - 1, max(index - window - 2, -1), -1):
-            if units[offset].has(Role.MESSAGES):
-                return "messages", offset
     return "", index
 
 
