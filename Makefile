@@ -4,13 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench lint clean corpus
 
 run: $(STAMP)
 	$(BIN)/python -m notifier.devserver
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Precision and recall of the reply reader on tests/corpus/replies, and every miss.
+corpus: $(STAMP)
+	$(BIN)/python -m tests.corpus.report
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.fanout

@@ -6,6 +6,7 @@ from functools import lru_cache
 from typing import Any
 
 import phonenumbers
+import us
 from phonenumbers import geocoder, timezone
 
 _US_STATES = {
@@ -89,6 +90,29 @@ def _time_zones(phone: str) -> tuple[str, ...]:
         if zones:
             return zones
     return ("UTC",)
+
+
+def local_time_zones(phone: str) -> tuple[str, ...]:
+    """Every zone the number may be in: phonenumbers' zones, and all zones of its US state."""
+    return _local_time_zones(phone)
+
+
+@lru_cache(maxsize=4096)
+def _local_time_zones(phone: str) -> tuple[str, ...]:
+    # phonenumbers gives one zone per area code and can be wrong (689, Orlando, says Central)
+    # or short (the overlays 448 and 364 name one zone of the two their states span). A number
+    # also moves with its owner. The state is what the geocoder knows for sure, so every zone
+    # of the state counts, and quiet hours hold in all of them.
+    zones = set(time_zones(phone))
+    code = _us_state_code(jurisdiction(phone))
+    state = us.states.lookup(code) if code else None
+    if state is not None:
+        zones.update(str(z) for z in state.time_zones)
+    return tuple(sorted(zones))
+
+
+def _us_state_code(where: str) -> str | None:
+    return where.removeprefix("US-") if where.startswith("US-") else None
 
 
 def _parse(phone: str) -> Any:

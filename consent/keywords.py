@@ -1,15 +1,27 @@
-"""What an inbound SMS asks for: opt out, opt back in, help, status, or something else."""
+"""What an inbound SMS asks for: opt out, opt back in, help, status, or something else.
+
+Exact keywords (the tables below) are read first, on the reply as sent and again without
+its footer, signature or quoted text of ours ("Stop — Mike"): they are `sms_keyword`. Every
+other reply goes to the reader in `consent.replies`, which decides `opt_out`, `not_opt_out`
+or `unclear`.
+
+An unclear reply ("not interested", "wrong number", "no more") is a `ReplyKind.OPT_OUT`
+with `verdict` `Verdict.UNCLEAR` and method `sms_free_text`: texts stop at once, exactly as
+for an opt-out, and the one confirmation must also ask whether something else was meant
+(47 CFR 64.1200(a)(12)). `verdict`, `rule` and `words` say why, for the ledger's evidence;
+they are not part of a Reply's equality, which stays what the reply asks for.
+"""
 
 from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
 from consent._text import normalize, strip_accents
-from consent.free_text import opt_out_language
+from consent.replies import Verdict, cleaned_text, read
 
 
 class ReplyKind(StrEnum):
@@ -24,11 +36,20 @@ class ReplyKind(StrEnum):
 
 @dataclass(frozen=True)
 class Reply:
-    """A classified inbound reply: its kind, how an opt-out/in was expressed, and its language."""
+    """A classified inbound reply: its kind, how an opt-out/in was expressed, its language,
+    and the verdict, rule and words that decided it."""
 
     kind: ReplyKind
     method: str | None
     language: str | None
+    verdict: Verdict = field(default=Verdict.NOT_OPT_OUT, compare=False)
+    rule: str = field(default="", compare=False)
+    words: tuple[str, ...] = field(default=(), compare=False)
+
+    @property
+    def unclear(self) -> bool:
+        """True for an opt-out read from an unclear reply: confirm it with a question."""
+        return self.verdict is Verdict.UNCLEAR
 
 
 def _table(**by_language: str) -> Mapping[str, str]:
@@ -77,16 +98,26 @@ def _is_question_marks(body: str) -> bool:
 
 
 def classify_reply(body: str) -> Reply:
-    """Classify an inbound SMS body by the keyword tables, then the free-text opt-out rule."""
+    """Classify an inbound SMS body by the keyword tables, then by the reader of free text."""
     if _is_question_marks(body):
-        return Reply(ReplyKind.STATUS, None, None)
-    key = normalize(body)
+        return Reply(ReplyKind.STATUS, None, None, rule="keyword", words=("?",))
+    keyword = _keyword(normalize(body)) or _keyword(normalize(cleaned_text(body)))
+    if keyword:
+        return keyword
+    reading = read(body)
+    if reading.verdict is Verdict.NOT_OPT_OUT:
+        return Reply(ReplyKind.OTHER, None, None, reading.verdict, reading.rule, reading.words)
+    language = reading.language or "en"
+    return Reply(
+        ReplyKind.OPT_OUT, "sms_free_text", language, reading.verdict, reading.rule, reading.words
+    )
+
+
+def _keyword(key: str) -> Reply | None:
     found = _EXACT.get(key) or _FOLDED.get(strip_accents(key))
-    if found:
-        kind, language = found
-        method = "sms_keyword" if kind in (ReplyKind.OPT_OUT, ReplyKind.OPT_IN) else None
-        return Reply(kind, method, language or None)
-    free_text_language = opt_out_language(body)
-    if free_text_language:
-        return Reply(ReplyKind.OPT_OUT, "sms_free_text", free_text_language)
-    return Reply(ReplyKind.OTHER, None, None)
+    if not found:
+        return None
+    kind, language = found
+    method = "sms_keyword" if kind in (ReplyKind.OPT_OUT, ReplyKind.OPT_IN) else None
+    verdict = Verdict.OPT_OUT if kind is ReplyKind.OPT_OUT else Verdict.NOT_OPT_OUT
+    return Reply(kind, method, language or None, verdict, "keyword", (key,))

@@ -1,46 +1,30 @@
-"""Quiet hours: when a text that can wait may be sent, in the recipient's local time."""
+"""Quiet hours: when a text that can wait may be sent, in the recipient's local time.
+
+The window is the number's state's (see `consent.calling_hours`), and it must hold in every
+time zone the number may be in (`consent.jurisdiction.local_time_zones`): the strictest wins.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from consent.jurisdiction import jurisdiction, time_zones
+from consent.calling_hours import DEFAULT, STATE_WINDOWS, Window
+from consent.jurisdiction import jurisdiction, local_time_zones
 
-
-@dataclass(frozen=True)
-class _Window:
-    start: time  # first allowed local time
-    end: time  # first local time no longer allowed
-    sundays: bool = True
-
-
-_DEFAULT = _Window(time(8), time(21))
-_EIGHT_TO_EIGHT = _Window(time(8), time(20))
-_EIGHT_TO_EIGHT_NO_SUNDAY = _Window(time(8), time(20), sundays=False)
-_STATE_WINDOWS = {
-    "FL": _EIGHT_TO_EIGHT, "OK": _EIGHT_TO_EIGHT, "MD": _EIGHT_TO_EIGHT, "MA": _EIGHT_TO_EIGHT,
-    "AL": _EIGHT_TO_EIGHT_NO_SUNDAY, "LA": _EIGHT_TO_EIGHT_NO_SUNDAY,
-    "MS": _EIGHT_TO_EIGHT_NO_SUNDAY,
-    "CT": _Window(time(9), time(20)), "NV": _Window(time(9), time(20)),
-    "MI": _Window(time(9), time(21)), "MN": _Window(time(9), time(21)),
-    "NM": _Window(time(9), time(21)),
-    "KY": _Window(time(10), time(21)),
-}  # fmt: skip
-
-# A Sunday ban pushes the next allowed moment at most two days out. Every zone set phonenumbers
-# knows (even the US toll-free one, Guam to Adak) shares some moment of every day, so a week
-# of openings always holds the answer.
-_SEARCH_DAYS = 8
+# Sundays, holidays and their observed days push the next allowed moment at most four days
+# out (a Friday holiday, Saturday, Sunday, a Monday holiday). Every zone set phonenumbers
+# knows (even the US toll-free one, Guam to Adak) shares some moment of every day, so ten
+# days of openings always hold the answer.
+_SEARCH_DAYS = 10
 
 
 def is_allowed(phone: str, at: datetime) -> bool:
     """True if `at` falls inside the quiet-hours window in every time zone of the number."""
     at = _utc(at)
-    window = _window(phone)
-    return all(_allowed_in(window, zone, at) for zone in time_zones(phone))
+    state, window = _state(phone), _window(phone)
+    return all(_allowed_in(window, state, zone, at) for zone in local_time_zones(phone))
 
 
 def next_allowed(phone: str, at: datetime) -> datetime:
@@ -50,7 +34,7 @@ def next_allowed(phone: str, at: datetime) -> datetime:
         return at
     # The allowed moments are an intersection of per-zone windows, so the earliest one after
     # `at` is the opening of some zone's window: try those openings in order.
-    for candidate in _openings(time_zones(phone), _window(phone), at):
+    for candidate in _openings(phone, at):
         if is_allowed(phone, candidate):
             return candidate
     raise RuntimeError(f"no allowed moment within {_SEARCH_DAYS} days for {rule_name(phone)}")
@@ -58,34 +42,38 @@ def next_allowed(phone: str, at: datetime) -> datetime:
 
 def rule_name(phone: str) -> str:
     """The rule that sets the number's window, e.g. "quiet_hours.US-FL" or "quiet_hours.default"."""
+    state = _state(phone)
+    return f"quiet_hours.US-{state}" if state in STATE_WINDOWS else "quiet_hours.default"
+
+
+def _state(phone: str) -> str | None:
     where = jurisdiction(phone)
-    return f"quiet_hours.{where}" if _state(where) in _STATE_WINDOWS else "quiet_hours.default"
-
-
-def _window(phone: str) -> _Window:
-    return _STATE_WINDOWS.get(_state(jurisdiction(phone)) or "", _DEFAULT)
-
-
-def _state(where: str) -> str | None:
     return where[3:] if where.startswith("US-") else None
 
 
-def _allowed_in(window: _Window, zone: str, at: datetime) -> bool:
+def _window(phone: str) -> Window:
+    return STATE_WINDOWS.get(_state(phone) or "", DEFAULT)
+
+
+def _allowed_in(window: Window, state: str | None, zone: str, at: datetime) -> bool:
     local = at.astimezone(_zone(zone))
-    if not window.sundays and local.weekday() == 6:
-        return False
-    return window.start <= local.time() < window.end
+    hours = window.hours_on(state, local.date())
+    return hours is not None and hours[0] <= local.time() < hours[1]
 
 
-def _openings(zones: tuple[str, ...], window: _Window, at: datetime) -> list[datetime]:
+def _openings(phone: str, at: datetime) -> list[datetime]:
+    state, window = _state(phone), _window(phone)
     openings = set()
-    for zone in zones:
+    for zone in local_time_zones(phone):
         tz = _zone(zone)
         first_day = at.astimezone(tz).date()
         for days in range(_SEARCH_DAYS):
+            day = first_day + timedelta(days=days)
+            hours = window.hours_on(state, day)
+            if hours is None:
+                continue
             # fold=0 maps an opening that falls in a DST gap to the end of the gap.
-            local = datetime.combine(first_day + timedelta(days=days), window.start, tzinfo=tz)
-            moment = local.astimezone(UTC)
+            moment = datetime.combine(day, hours[0], tzinfo=tz).astimezone(UTC)
             if moment > at:
                 openings.add(moment)
     return sorted(openings)

@@ -1,6 +1,5 @@
 import pytest
 
-from consent.free_text import MAX_WORDS
 from consent.keywords import Reply, ReplyKind, classify_reply
 
 OPT_OUTS = [
@@ -109,7 +108,15 @@ def test_messages_that_merely_contain_a_stop_word_are_not_opt_outs(body: str) ->
     assert classify_reply(body).kind is ReplyKind.OTHER
 
 
-def test_a_long_message_of_stop_words_is_conversation_not_an_opt_out() -> None:
-    rambling = " ".join(["please stop"] * MAX_WORDS)
+def test_a_long_message_asking_to_stop_is_an_opt_out_however_long() -> None:
+    # Issue 9 reverses the old word limit: a reply that, read as a whole, asks to stop revokes.
+    rambling = "I have told you more than once already that I never asked for any of this, " * 3
+    long_request = rambling + "so please stop texting me"
 
-    assert classify_reply(rambling).kind is ReplyKind.OTHER
+    assert classify_reply(long_request).kind is ReplyKind.OPT_OUT
+
+
+def test_a_long_message_that_only_mentions_stopping_is_conversation() -> None:
+    rambling = "The line did not stop moving all morning and we waited by the bus stop for " * 3
+
+    assert classify_reply(rambling + "an hour").kind is ReplyKind.OTHER

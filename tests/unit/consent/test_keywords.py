@@ -120,7 +120,7 @@ def test_start_unstop_yes_opt_back_in(body: str) -> None:
     assert classify_reply(body) == Reply(ReplyKind.OPT_IN, "sms_keyword", "en")
 
 
-@pytest.mark.parametrize("body", ["", "   ", "...", "!?", "hello", "12", "thanks!", "stopp it"])
+@pytest.mark.parametrize("body", ["", "   ", "...", "!?", "hello", "12", "thanks!"])
 def test_anything_else_is_other(body: str) -> None:
     assert classify_reply(body) == Reply(ReplyKind.OTHER, None, None)
 

@@ -131,7 +131,8 @@ def test_queue_updates_go_at_once_even_in_quiet_hours(now: datetime) -> None:
 def test_peak_alert_in_quiet_hours_is_scheduled_for_the_next_allowed_moment() -> None:
     decision = decide_for("peak_alerts", [grant(1)], now=EVENING_FL)
 
-    next_morning = datetime(2026, 11, 26, 8, tzinfo=NEW_YORK)
+    # 08:00 in the panhandle (Central time) is the first moment every part of Florida allows.
+    next_morning = datetime(2026, 11, 26, 8, tzinfo=ZoneInfo("America/Chicago"))
     assert decision == Decision(
         "scheduled", "quiet_hours", "quiet_hours.US-FL", "rec-1", next_morning
     )

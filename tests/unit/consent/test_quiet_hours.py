@@ -15,27 +15,31 @@ SPAIN = "+34600000000"  # Europe/Madrid and Atlantic/Canary, an hour apart
 ESTONIA = "+37256000000"
 TOLL_FREE = "+18005550142"  # every NANP zone, Guam to Adak
 
-WEDNESDAY = datetime(2026, 11, 25)
+WEDNESDAY = datetime(2026, 11, 18)  # the day after is an ordinary Thursday, not Thanksgiving
 SATURDAY = datetime(2026, 11, 28)
 SUNDAY = datetime(2026, 11, 29)
 
-# phone, zone, first allowed local time, first local time no longer allowed
+# phone, first allowed local time and its zone, first local time no longer allowed and its zone.
+# A state that spans two zones opens when its westernmost zone opens and closes when its
+# easternmost zone closes: the strictest window holds wherever in the state the owner is.
 WINDOWS = [
-    (NEW_YORK_CITY, "America/New_York", time(8), time(21)),
-    ("+13055550142", "America/New_York", time(8), time(20)),  # FL
-    ("+14055550142", "America/Chicago", time(8), time(20)),  # OK
-    ("+14105550142", "America/New_York", time(8), time(20)),  # MD
-    ("+16175550142", "America/New_York", time(8), time(20)),  # MA
-    ("+15045550142", "America/Chicago", time(8), time(20)),  # LA
-    (ALABAMA, "America/Chicago", time(8), time(20)),  # AL
-    ("+16015550142", "America/Chicago", time(8), time(20)),  # MS
-    ("+12035550142", "America/New_York", time(9), time(20)),  # CT
-    ("+17025550142", "America/Los_Angeles", time(9), time(20)),  # NV
-    ("+13135550142", "America/New_York", time(9), time(21)),  # MI
-    ("+16125550142", "America/Chicago", time(9), time(21)),  # MN
-    ("+15055550142", "America/Denver", time(9), time(21)),  # NM
-    ("+15025550142", "America/New_York", time(10), time(21)),  # KY
-    (ESTONIA, "Europe/Bucharest", time(8), time(21)),
+    (NEW_YORK_CITY, "America/New_York", time(8), "America/New_York", time(21)),
+    ("+13055550142", "America/Chicago", time(8), "America/New_York", time(20)),  # FL
+    ("+14055550142", "America/Chicago", time(8), "America/Chicago", time(20)),  # OK
+    ("+14105550142", "America/New_York", time(8), "America/New_York", time(20)),  # MD
+    ("+16175550142", "America/New_York", time(8), "America/New_York", time(20)),  # MA
+    ("+15045550142", "America/Chicago", time(8), "America/Chicago", time(20)),  # LA
+    (ALABAMA, "America/Chicago", time(8), "America/Chicago", time(20)),  # AL
+    ("+16015550142", "America/Chicago", time(8), "America/Chicago", time(20)),  # MS
+    ("+12035550142", "America/New_York", time(9), "America/New_York", time(20)),  # CT
+    ("+17025550142", "America/Los_Angeles", time(9), "America/Denver", time(20)),  # NV
+    ("+13135550142", "America/Chicago", time(9), "America/New_York", time(21)),  # MI
+    ("+16125550142", "America/Chicago", time(9), "America/Chicago", time(21)),  # MN
+    ("+15055550142", "America/Denver", time(9), "America/Denver", time(21)),  # NM
+    ("+15025550142", "America/Chicago", time(10), "America/New_York", time(21)),  # KY
+    ("+12065550142", "America/Los_Angeles", time(8), "America/Los_Angeles", time(20)),  # WA
+    ("+12155550142", "America/New_York", time(8), "America/New_York", time(21)),  # PA
+    (ESTONIA, "Europe/Bucharest", time(8), "Europe/Bucharest", time(21)),
 ]
 NO_SUNDAY_STATES = ["+12055550142", "+15045550142", "+16015550142"]  # AL, LA, MS
 
@@ -53,12 +57,12 @@ def brute_force_next_allowed(phone: str, at: datetime) -> datetime:
     return moment
 
 
-@pytest.mark.parametrize(("phone", "zone", "opens", "closes"), WINDOWS)
+@pytest.mark.parametrize(("phone", "open_zone", "opens", "close_zone", "closes"), WINDOWS)
 def test_window_opens_and_closes_at_the_state_times(
-    phone: str, zone: str, opens: time, closes: time
+    phone: str, open_zone: str, opens: time, close_zone: str, closes: time
 ) -> None:
-    opening = local(WEDNESDAY, opens, zone)
-    closing = local(WEDNESDAY, closes, zone)
+    opening = local(WEDNESDAY, opens, open_zone)
+    closing = local(WEDNESDAY, closes, close_zone)
 
     assert not is_allowed(phone, opening - timedelta(seconds=1))
     assert is_allowed(phone, opening)
@@ -66,21 +70,23 @@ def test_window_opens_and_closes_at_the_state_times(
     assert not is_allowed(phone, closing)
 
 
-@pytest.mark.parametrize(("phone", "zone", "opens", "closes"), WINDOWS)
+@pytest.mark.parametrize(("phone", "open_zone", "opens", "close_zone", "closes"), WINDOWS)
 def test_after_closing_the_next_moment_is_the_next_mornings_opening(
-    phone: str, zone: str, opens: time, closes: time
+    phone: str, open_zone: str, opens: time, close_zone: str, closes: time
 ) -> None:
-    after_closing = local(WEDNESDAY, closes, zone) + timedelta(minutes=30)
+    after_closing = local(WEDNESDAY, closes, close_zone) + timedelta(minutes=30)
 
-    assert next_allowed(phone, after_closing) == local(WEDNESDAY + timedelta(days=1), opens, zone)
+    next_morning = local(WEDNESDAY + timedelta(days=1), opens, open_zone)
+    assert next_allowed(phone, after_closing) == next_morning
 
 
-def test_florida_at_2030_waits_until_0800_next_day() -> None:
+def test_florida_at_2030_waits_until_0800_central_next_day() -> None:
     at = local(WEDNESDAY, time(20, 30), NEW_YORK)
 
     result = next_allowed(FLORIDA, at)
 
-    assert result == local(WEDNESDAY + timedelta(days=1), time(8), NEW_YORK)
+    # The panhandle is on Central time: 08:00 there is the first moment all of Florida allows.
+    assert result == local(WEDNESDAY + timedelta(days=1), time(8), CHICAGO)
     assert result.tzinfo is UTC
 
 
@@ -93,7 +99,7 @@ def test_allowed_moment_is_returned_unchanged() -> None:
 def test_before_opening_waits_until_opening_the_same_day() -> None:
     at = local(WEDNESDAY, time(6, 15), NEW_YORK)
 
-    assert next_allowed(FLORIDA, at) == local(WEDNESDAY, time(8), NEW_YORK)
+    assert next_allowed(FLORIDA, at) == local(WEDNESDAY, time(8), CHICAGO)
 
 
 @pytest.mark.parametrize("phone", NO_SUNDAY_STATES)
@@ -118,8 +124,8 @@ def test_spring_forward_opens_at_0800_daylight_time() -> None:
 
     result = next_allowed(FLORIDA, saturday_evening)
 
-    assert result == datetime(2026, 3, 8, 12, 0, tzinfo=UTC)  # 08:00 EDT, UTC-4
-    assert result.astimezone(NEW_YORK).time() == time(8)
+    assert result == datetime(2026, 3, 8, 13, 0, tzinfo=UTC)  # 08:00 CDT, UTC-5
+    assert result.astimezone(CHICAGO).time() == time(8)
 
 
 def test_fall_back_opens_at_0800_standard_time() -> None:
@@ -127,7 +133,7 @@ def test_fall_back_opens_at_0800_standard_time() -> None:
 
     result = next_allowed(FLORIDA, saturday_evening)
 
-    assert result == datetime(2026, 11, 1, 13, 0, tzinfo=UTC)  # 08:00 EST, UTC-5
+    assert result == datetime(2026, 11, 1, 14, 0, tzinfo=UTC)  # 08:00 CST, UTC-6
 
 
 def test_window_follows_the_clock_change_in_europe() -> None:
