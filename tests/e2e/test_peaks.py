@@ -69,29 +69,30 @@ def peak_messages(svc: Services) -> list[Message]:
         return rows
 
 
-def test_peak_alert_to_a_florida_number_at_2030_is_scheduled_for_0800(
+def test_peak_alert_to_a_florida_number_at_2030_waits_for_0800_in_every_florida_zone(
     api: Api, svc: Services, clock: FixedClock, fake_twilio: FakeTwilio
 ) -> None:
     clock.set(local(28, 19))
-    api.put_queue("desk", peak_alert_lead_minutes=750)  # 09:00 - 12.5 h = 20:30 the day before
+    api.put_queue("desk", peak_alert_lead_minutes=810)  # 10:00 - 13.5 h = 20:30 the day before
     subscribe(api, FLORIDA, clock.now())
     run_worker(svc)
     fake_twilio.reset()
 
-    forecast(api, "f-1", (local(29, 9), local(29, 10)))
+    forecast(api, "f-1", (local(29, 10), local(29, 11)))
     run_worker(svc)
 
     [alert] = peak_messages(svc)
     assert (alert.decision, alert.reason) == ("scheduled", "quiet_hours")
-    assert alert.send_at == local(29, 8)
+    # Florida spans two zones: 08:00 in the Panhandle's Central time is 09:00 in New York.
+    assert alert.send_at == local(29, 9)
     assert fake_twilio.messages == []
     scheduled = ScheduledJobRegistry(queue=svc.dispatcher.queues["bulk"])
     assert scheduled.get_job_ids() == [alert.job_id]
 
-    clock.set(local(29, 8))
+    clock.set(local(29, 9))
     assert deliver(alert.id) == "sent"
     [sent] = fake_twilio.messages
-    assert sent.to == FLORIDA and "9:00" in sent.body
+    assert sent.to == FLORIDA and "10:00" in sent.body
 
 
 def test_a_florida_number_gets_at_most_three_peak_alerts_a_day(
