@@ -17,6 +17,7 @@ from notifier.compliance import keys
 from notifier.config import PROJECT_ROOT, load_settings
 from notifier.db import Database
 from notifier.errors import NotifierError
+from notifier.sending.lifecycle import Priority
 
 DEV_KEY_NAME = "make-run"
 PORT = int(os.environ.get("PORT", "8000"))
@@ -70,9 +71,7 @@ def _commands(redis_url: str) -> list[list[str]]:
             "workers.worker.Worker",
             "--url",
             redis_url,
-            "urgent",
-            "default",
-            "bulk",
+            *Priority,  # its queues, most urgent first
         ],
         [str(BIN / "flask"), "--app", "wsgi", "relay"],
     ]

@@ -71,7 +71,7 @@ def deliver(courier: Courier, message_id: str) -> str:
         return retries.failed(courier.unit, courier.provider, message_id, error)
     _sent(courier.unit, message_id, receipt)
     log.info("sent %s to %s", message_id, mask(text.to))
-    return "sent"
+    return MessageStatus.SENT
 
 
 def _unclaimed(work: Work, message_id: str) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue as RqQueue
-from rq.job import Job
+from rq.job import Job, JobStatus
 from sqlalchemy import update
 
 from notifier.clock import Clock
@@ -33,7 +33,7 @@ DELIVER = "workers.deliver.deliver"
 FANOUT = "workers.fanout.run"
 FORWARD = "workers.forward.forward"
 PIPELINE_BATCH = 500
-ENDED_UNFINISHED = frozenset({"failed", "stopped", "canceled"})
+ENDED_UNFINISHED = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 JOB_RESULT_TTL = 0
 JOB_FAILURE_TTL = 7 * 24 * 3600
 
