@@ -40,6 +40,7 @@ def revoke_key(name: str) -> None:
             keys.revoke_key(session, name, svc.clock.now())
     except NotifierError as error:
         raise click.ClickException(error.detail) from None
+    svc.keys.forget()
     click.echo(f"Revoked key {name!r}.")
 
 

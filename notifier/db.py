@@ -14,6 +14,7 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+READ_ONLY = "notifier_read_only"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -70,6 +71,9 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # In WAL mode NORMAL syncs at checkpoints, not at every commit: a power cut may lose the
+    # last commits but never corrupts the file, and a process crash loses nothing.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
@@ -77,8 +81,12 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     # IMMEDIATE takes the write lock up front: two writers then queue instead of one
-    # failing with "database is locked" when it upgrades from reading to writing.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # failing with "database is locked" when it upgrades from reading to writing. A session
+    # that only reads begins plainly, beside the writer, as WAL allows.
+    if connection.get_execution_options().get(READ_ONLY):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class Database:
@@ -87,11 +95,16 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        reader = self.engine.execution_options(**{READ_ONLY: True})
+        self._readers = sessionmaker(reader, expire_on_commit=False)
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error.
+
+        `write=False` promises only to read, which lets SQLite run it beside a writer.
+        """
+        with (self._sessions if write else self._readers)() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

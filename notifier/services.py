@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from redis import Redis
 
 from notifier.clock import Clock, SystemClock
+from notifier.compliance.keys import KeyCache
 from notifier.config import Settings
 from notifier.db import Database
 from notifier.phones import KeyedPseudonymizer, Pseudonymizer
@@ -40,6 +41,7 @@ class Services:
     dispatcher: Dispatcher
     pacer: SenderPacer
     work: UnitOfWork
+    keys: KeyCache
 
 
 def make_provider(settings: Settings) -> SmsProvider:
@@ -85,6 +87,7 @@ def build_services(
         dispatcher=dispatcher,
         pacer=SenderPacer(redis, settings.sender_mps),
         work=UnitOfWork(db, clock, dispatcher, pseudonymize, fallback_sender(settings)),
+        keys=KeyCache(),
     )
 
 

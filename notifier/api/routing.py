@@ -12,6 +12,7 @@ from flask import Blueprint, Response, g, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from notifier.compliance.keys import Caller, find_caller
+from notifier.db import Database
 from notifier.errors import (
     FieldError,
     ForbiddenError,
@@ -90,13 +91,18 @@ def authenticate(scope: str) -> Caller:
     kind, _, key = header.partition(" ")
     if kind.lower() != "bearer" or not key.strip():
         raise UnauthenticatedError("send Authorization: Bearer <api key>")
-    with services().db.session() as session:
-        found = find_caller(session, key.strip())
+    svc = services()
+    found = svc.keys.caller(key.strip(), lambda digest: _load_caller(svc.db, digest))
     if found is None:
         raise UnauthenticatedError("the API key is unknown or revoked")
     if not found.may(scope):
         raise ForbiddenError(f"the API key lacks the scope {scope}")
     return found
+
+
+def _load_caller(db: Database, digest: str) -> Caller | None:
+    with db.session(write=False) as session:
+        return find_caller(session, digest)
 
 
 def parse_body(adapter: TypeAdapter[Any]) -> Any:

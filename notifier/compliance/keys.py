@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cachetools import TTLCache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,8 @@ from notifier.models import ApiKey, new_id
 
 SCOPES = ("events:write", "queues:write", "consent:write", "audit:read", "admin")
 KEY_PREFIX = "ntf_"
+# How long a web process trusts a key it has looked up: a revocation takes this long at most.
+KEY_CACHE_SECONDS = 5.0
 
 
 def hash_key(key: str) -> str:
@@ -75,9 +79,39 @@ class Caller:
         return scope in self.scopes or "admin" in self.scopes
 
 
-def find_caller(session: Session, key: str) -> Caller | None:
-    """The caller behind a presented key, unless unknown or revoked."""
+def find_caller(session: Session, digest: str) -> Caller | None:
+    """The caller behind a key's hash, unless unknown or revoked."""
     row = session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+        select(ApiKey).where(ApiKey.key_hash == digest, ApiKey.revoked_at.is_(None))
     )
     return None if row is None else Caller(row.id, row.name, frozenset(row.scopes))
+
+
+class KeyCache:
+    """Known callers, remembered for a few seconds so a request need not open a transaction.
+
+    Only keys found are remembered, so a new key works at once; a revoked one keeps working
+    for at most `ttl` seconds on each web process that saw it just before.
+    """
+
+    def __init__(self, ttl: float = KEY_CACHE_SECONDS, size: int = 1024) -> None:
+        self._cache: TTLCache[str, Caller] = TTLCache(maxsize=size, ttl=ttl)
+        self._lock = threading.Lock()
+
+    def caller(self, key: str, load: Callable[[str], Caller | None]) -> Caller | None:
+        """The caller behind `key`, from the cache or from `load` (given the key's hash)."""
+        digest = hash_key(key)
+        with self._lock:
+            known = self._cache.get(digest)
+        if known is not None:
+            return known
+        found = load(digest)
+        if found is not None:
+            with self._lock:
+                self._cache[digest] = found
+        return found
+
+    def forget(self) -> None:
+        """Drop every remembered caller (this process has just revoked a key)."""
+        with self._lock:
+            self._cache.clear()
