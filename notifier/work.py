@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from consent.policy import Outcome
 from notifier.clock import Clock
 from notifier.db import Database
-from notifier.models import Message
+from notifier.models import Fanout, Message
 from notifier.phones import Pseudonymizer
 
 T = TypeVar("T")
@@ -39,6 +39,18 @@ class Due:
 
 
 @dataclass(frozen=True)
+class PlannedJob:
+    """One job about to go on a queue: its id is written on its rows before they commit."""
+
+    job_id: str
+    func: str
+    priority: str
+    row_ids: tuple[str, ...]
+    # When the scheduler should put it on its queue; None: now.
+    at: datetime | None
+
+
+@dataclass(frozen=True)
 class JobCall:
     """One job to enqueue by its function's dotted name, now or after `delay`."""
 
@@ -51,11 +63,11 @@ class JobCall:
 class JobQueue(Protocol):
     """Where jobs go after a commit: RQ in the service, a list in the rules' unit tests."""
 
-    def enqueue(self, items: Sequence[Due]) -> int:
-        """Enqueue a deliver job per message; answer how many reached the queue."""
+    def plan(self, texts: Sequence[Due], fanout_ids: Sequence[str]) -> list[PlannedJob]:
+        """The jobs that will carry these texts (in batches) and fan-outs (one each)."""
 
-    def enqueue_fanouts(self, fanout_ids: Sequence[str]) -> int:
-        """Enqueue a fan-out job per fan-out; answer how many reached the queue."""
+    def push(self, jobs: Sequence[PlannedJob]) -> int:
+        """Put planned jobs on their queues; answer how many got there (the relay does the rest)."""
 
     def enqueue_job(self, call: JobCall) -> None:
         """Enqueue one job."""
@@ -114,17 +126,28 @@ class UnitOfWork:
         with self.db.session() as session:
             work = Work(session, self.clock.now(), self._pseudonymize, self._default_sender)
             yield work
-        self.enqueue(work)
-
-    def enqueue(self, work: Work) -> None:
-        """Put what `work` decided on the queues (what Redis refuses waits for the relay)."""
-        due = work.due()
-        if due:
-            self.jobs.enqueue(due)
-        if work.fanouts:
-            self.jobs.enqueue_fanouts(work.fanouts)
+            planned = self._plan(work)
+        if planned:
+            self.jobs.push(planned)
         for call in work.jobs:
             self.jobs.enqueue_job(call)
+
+    def _plan(self, work: Work) -> list[PlannedJob]:
+        """Plan the jobs and write their ids on their rows, in the transaction about to commit.
+
+        What Redis then refuses, the relay finds: a pending row whose job Redis does not know.
+        """
+        due = work.due()
+        if not due and not work.fanouts:
+            return []
+        planned = self.jobs.plan(due, work.fanouts)
+        rows: dict[str, Message | Fanout] = {m.id: m for m in [*work.messages, *work.requeued]}
+        for fanout_id in work.fanouts:
+            rows[fanout_id] = work.session.get_one(Fanout, fanout_id)
+        for job in planned:
+            for row_id in job.row_ids:
+                rows[row_id].job_id = job.job_id
+        return planned
 
 
 def once(

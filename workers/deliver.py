@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from notifier.events.tickets import staleness
+from notifier.sending import courier as couriers
 from notifier.sending.courier import Courier
-from notifier.sending.courier import deliver as deliver_one
 from notifier.services import Services
 from workers.worker import services
 
@@ -17,4 +19,11 @@ def courier(svc: Services) -> Courier:
 
 def deliver(message_id: str) -> str:
     """Send one decided text if it still may and should go; answer what happened."""
-    return deliver_one(courier(services()), message_id)
+    return couriers.deliver(courier(services()), message_id)
+
+
+def deliver_many(message_ids: list[str]) -> str:
+    """Send a batch of decided texts, each if it still may and should go; sum up what happened."""
+    outcome = couriers.deliver_many(courier(services()), message_ids)
+    counts = Counter(verdict.split(":")[0] for verdict in outcome.values())
+    return ", ".join(f"{count} {verdict}" for verdict, count in sorted(counts.items()))

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from redis.exceptions import RedisError
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.events.fanouts import plan_recurring_peaks
@@ -70,7 +70,7 @@ def _relay_messages(svc: Services, now: datetime) -> int:
             .order_by(Message.created_at)
             .limit(BATCH)
         ).all()
-    again = _lost(svc, [r for r in rows if r.status == MessageStatus.PENDING])
+    again = _lost(svc, Message, [r for r in rows if r.status == MessageStatus.PENDING], now)
     again += [r for r in rows if r.status == MessageStatus.SENDING]
     return svc.dispatcher.enqueue([Due(r.id, r.priority, r.send_at) for r in again])
 
@@ -78,12 +78,12 @@ def _relay_messages(svc: Services, now: datetime) -> int:
 def _relay_fanouts(svc: Services, now: datetime) -> int:
     with svc.db.session() as session:
         rows = session.execute(
-            select(Fanout.id, Fanout.job_id, Fanout.enqueued_at)
+            select(Fanout.id, Fanout.job_id)
             .where(_waiting(svc, Fanout, now, Fanout.state == FanoutState.PENDING))
             .order_by(Fanout.created_at)
             .limit(BATCH)
         ).all()
-    again = _lost(svc, rows)
+    again = _lost(svc, Fanout, rows, now)
     return svc.dispatcher.enqueue_fanouts([r.id for r in again])
 
 
@@ -96,11 +96,21 @@ def _waiting(
     return and_(pending, or_(never, model.enqueued_at < now - CHECK_JOBS_AFTER))
 
 
-def _lost(svc: Services, rows: Sequence[Any]) -> list[Any]:
-    """The rows whose job never reached Redis, is no longer there, or ended in an error."""
-    known = [r.job_id for r in rows if r.enqueued_at is not None and r.job_id]
+def _lost(
+    svc: Services, model: type[Message | Fanout], rows: Sequence[Any], now: datetime
+) -> list[Any]:
+    """The rows whose job never reached Redis, is no longer there, or ended in an error.
+
+    The others are marked as checked, so that they are not looked at again for a while.
+    """
+    known = [r.job_id for r in rows if r.job_id]
     dead = svc.dispatcher.dead_jobs(known) if known else set()
-    return [r for r in rows if r.job_id not in known or r.job_id in dead]
+    lost = [r for r in rows if not r.job_id or r.job_id in dead]
+    alive = [{"id": r.id, "enqueued_at": now} for r in rows if r.job_id and r.job_id not in dead]
+    if alive:
+        with svc.db.session() as session:
+            session.execute(update(model), alive)
+    return lost
 
 
 def run_forever(svc: Services, interval: float = INTERVAL_SECONDS) -> None:

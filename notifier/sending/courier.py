@@ -1,16 +1,24 @@
-"""Delivering one text: claimed once, checked again, paced, sent, recorded.
+"""The courier: a batch of decided texts claimed at once, checked again, paced, sent, recorded.
 
-Safe to run twice: only the run that moves the message from `pending` to `sending` sends it,
-and a message left in `sending` by a crash is looked up at the provider before any retry.
+One UPDATE claims the batch; one transaction checks each text again (stale? still allowed?);
+each sender's texts get their pacing slots in one round trip to Redis, and those beyond the
+horizon go back to wait, staggered; the rest are sent concurrently, each at its slot, and
+recorded in one transaction. Safe to run twice: only the run that moves a text from `pending`
+to `sending` sends it, and a text left in `sending` by a crash is looked up at the provider
+before any retry.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+
+from sqlalchemy import select
 
 from consent.policy import Outcome
 from notifier.errors import ProviderError
@@ -25,10 +33,12 @@ from notifier.work import UnitOfWork, Work
 
 log = logging.getLogger(__name__)
 
-# A worker sleeps for a pacing slot this close; a later slot puts the text back on the queue.
-MAX_PACING_SLEEP_SECONDS = 1.0
+# Pacing slots are handed out this far ahead; a text further back waits off the schedule.
+HORIZON_SECONDS = 1.0
 # A message still `sending` after this long was left by a crash and is reconciled.
 STUCK_AFTER = timedelta(minutes=2)
+RECONCILE = "reconcile"
+PACED = "paced"
 
 
 @dataclass(frozen=True)
@@ -41,42 +51,82 @@ class Courier:
     status_callback: str | None
     # Why a text about a ticket should no longer go (the ticket rules say), or None.
     staleness: Callable[[Message, Ticket | None], str | None]
+    # Texts one worker has at the provider at once.
+    concurrency: int = 8
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A claimed text that may go, and how many seconds from now it may (its `send_at`)."""
+
+    message_id: str
+    text: OutgoingText
+    after: float
+
+
+@dataclass(frozen=True)
+class _Slotted:
+    """A text with its pacing slot, on this process's monotonic clock."""
+
+    claimed: _Claimed
+    at: float
 
 
 def deliver(courier: Courier, message_id: str) -> str:
     """Send one decided text if it still may and should go; answer what happened."""
+    return deliver_many(courier, [message_id])[message_id]
+
+
+def deliver_many(courier: Courier, message_ids: Sequence[str]) -> dict[str, str]:
+    """Send each decided text that still may and should go; answer what happened to each."""
+    outcome: dict[str, str] = {}
+    claimed = _claim(courier, message_ids, outcome)
+    for message_id, verdict in list(outcome.items()):
+        if verdict == RECONCILE:
+            outcome[message_id] = retries.reconcile(courier.unit, courier.provider, message_id)
+    slotted = _pace(courier, claimed, outcome)
+    sent, failed = _send(courier, slotted)
+    _record(courier.unit, sent, outcome)
+    for message_id, error in failed:
+        outcome[message_id] = retries.failed(courier.unit, courier.provider, message_id, error)
+    return outcome
+
+
+def _claim(courier: Courier, ids: Sequence[str], outcome: dict[str, str]) -> list[_Claimed]:
+    """Claim the batch and check each claimed text again, in one transaction."""
+    claimed = []
     with courier.unit() as work:
-        won = lifecycle.claim(work.session, [message_id], work.now)
-        verdict: str | None
-        if not won:
-            verdict = _unclaimed(work, message_id)
-        else:
-            message = work.session.get_one(Message, message_id)
-            verdict = _recheck(work, message, courier.staleness(message, _ticket(work, message)))
-            text = OutgoingText(
-                message.phone or "",
-                message.sender or "",
-                message.body or "",
-                courier.status_callback,
-            )
-    if verdict == "reconcile":
-        return retries.reconcile(courier.unit, courier.provider, message_id)
+        won = set(lifecycle.claim(work.session, ids, work.now))
+        found = work.session.scalars(select(Message).where(Message.id.in_(ids)))
+        messages = {m.id: m for m in found}
+        for message_id in ids:
+            message = messages.get(message_id)
+            if message is None or message_id not in won:
+                outcome[message_id] = _unclaimed(work, message)
+                continue
+            checked = _checked(courier, work, message)
+            if isinstance(checked, str):
+                outcome[message_id] = checked
+            else:
+                claimed.append(checked)
+    return claimed
+
+
+def _checked(courier: Courier, work: Work, message: Message) -> _Claimed | str:
+    """A claimed text ready to go, or what became of it instead."""
+    ticket = work.session.get(Ticket, message.ticket_pk) if message.ticket_pk else None
+    verdict = _recheck(work, message, ticket, courier.staleness(message, ticket))
     if verdict is not None:
         return verdict
-    if not _paced(courier, message_id, text.sender):
-        return "deferred"
-    try:
-        receipt = courier.provider.send(text)
-    except ProviderError as error:
-        return retries.failed(courier.unit, courier.provider, message_id, error)
-    _sent(courier.unit, message_id, receipt)
-    log.info("sent %s to %s", message_id, mask(text.to))
-    return MessageStatus.SENT
+    phone, sender, body = message.phone or "", message.sender or "", message.body or ""
+    text = OutgoingText(phone, sender, body, courier.status_callback)
+    # Claimed up to `lifecycle.EARLY` before its time, it waits for it here.
+    after = (message.send_at - work.now).total_seconds() if message.send_at else 0.0
+    return _Claimed(message.id, text, max(after, 0.0))
 
 
-def _unclaimed(work: Work, message_id: str) -> str:
-    """Why a text could not be claimed; "reconcile" for one a crash left `sending`."""
-    message = work.session.get(Message, message_id)
+def _unclaimed(work: Work, message: Message | None) -> str:
+    """Why a text could not be claimed; RECONCILE for one a crash left `sending`."""
     if message is None:
         return "unknown"
     stuck = (
@@ -84,16 +134,11 @@ def _unclaimed(work: Work, message_id: str) -> str:
         and message.claimed_at is not None
         and message.claimed_at < work.now - STUCK_AFTER
     )
-    return "reconcile" if stuck else f"already {message.status}"
+    return RECONCILE if stuck else f"already {message.status}"
 
 
-def _ticket(work: Work, message: Message) -> Ticket | None:
-    return work.session.get(Ticket, message.ticket_pk) if message.ticket_pk else None
-
-
-def _recheck(work: Work, message: Message, stale: str | None) -> str | None:
+def _recheck(work: Work, message: Message, ticket: Ticket | None, stale: str | None) -> str | None:
     """Drop, block or defer a claimed text that may no longer go now; None if it may."""
-    ticket = _ticket(work, message)
     if stale is not None:
         _move(work, message, MessageStatus.DROPPED, stale)
         return f"dropped: {stale}"
@@ -123,18 +168,78 @@ def _move(work: Work, message: Message, to: MessageStatus, detail: str | None) -
     lifecycle.transition(message, to, work.now, source=Source.WORKER, detail=detail)
 
 
-def _paced(courier: Courier, message_id: str, sender: str) -> bool:
-    """Wait for the sender's next slot; if it is far off, put the text back for then."""
-    granted, wait = courier.pacer.reserve(sender, max_wait=MAX_PACING_SLEEP_SECONDS)
-    if granted:
-        if wait > 0:
-            time.sleep(wait)  # a slot less than a second away: waiting beats a round trip
-        return True
-    retries.back_to_pending(courier.unit, message_id, timedelta(seconds=wait), "paced")
-    return False
+def _pace(courier: Courier, claimed: list[_Claimed], outcome: dict[str, str]) -> list[_Slotted]:
+    """Give each text its sender's next slot; put those beyond the horizon back, staggered."""
+    by_sender: dict[str, list[_Claimed]] = {}
+    for item in claimed:
+        by_sender.setdefault(item.text.sender, []).append(item)
+    slotted: list[_Slotted] = []
+    later: list[tuple[str, float]] = []
+    for sender, items in by_sender.items():
+        after = max(item.after for item in items)
+        got = courier.pacer.reserve_many(sender, len(items), horizon=HORIZON_SECONDS, after=after)
+        start = time.monotonic() - got.now
+        for index, item in enumerate(items):
+            if index < got.granted:
+                slotted.append(_Slotted(item, start + got.slot(index)))
+            else:
+                later.append((item.message_id, got.waiting(index - got.granted) - got.now))
+    if later:
+        retries.back_to_pending_many(courier.unit, later, PACED)
+        outcome.update((message_id, "deferred") for message_id, _ in later)
+    return slotted
 
 
-def _sent(unit: UnitOfWork, message_id: str, receipt: Receipt) -> None:
+def _send(
+    courier: Courier, slotted: list[_Slotted]
+) -> tuple[list[tuple[str, Receipt]], list[tuple[str, ProviderError]]]:
+    """Hand each text to the provider at its slot, several at once; answer receipts and errors.
+
+    The requests start in slot order (each waits for the one before it to start), so texts
+    still reach the provider front of the line first; only their round trips overlap.
+    """
+    slotted = sorted(slotted, key=lambda s: s.at)
+    started = [threading.Event() for _ in slotted]
+
+    def one(index: int) -> Receipt | ProviderError:
+        if index:
+            started[index - 1].wait()
+        return _send_one(courier.provider, slotted[index], started[index])
+
+    if len(slotted) <= 1:
+        results = [one(index) for index in range(len(slotted))]
+    else:
+        with ThreadPoolExecutor(max_workers=min(courier.concurrency, len(slotted))) as pool:
+            results = list(pool.map(one, range(len(slotted))))
+    pairs = [(s.claimed.message_id, r) for s, r in zip(slotted, results, strict=True)]
+    sent = [(i, r) for i, r in pairs if isinstance(r, Receipt)]
+    failed = [(i, r) for i, r in pairs if isinstance(r, ProviderError)]
+    return sent, failed
+
+
+def _send_one(
+    provider: SmsProvider, slotted: _Slotted, started: threading.Event
+) -> Receipt | ProviderError:
+    wait = slotted.at - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)  # a slot less than the horizon away: waiting beats a round trip
+    started.set()
+    try:
+        receipt = provider.send(slotted.claimed.text)
+    except ProviderError as error:
+        return error
+    log.info("sent %s to %s", slotted.claimed.message_id, mask(slotted.claimed.text.to))
+    return receipt
+
+
+def _record(unit: UnitOfWork, sent: list[tuple[str, Receipt]], outcome: dict[str, str]) -> None:
+    """Keep the provider's id of every text it took, in one transaction."""
+    if not sent:
+        return
+    receipts = dict(sent)
     with unit() as work:
-        message = work.session.get_one(Message, message_id)
-        lifecycle.sent(message, receipt.provider_sid, receipt.status, work.now, Source.WORKER)
+        query = select(Message).where(Message.id.in_(receipts))
+        for message in work.session.scalars(query):
+            receipt = receipts[message.id]
+            lifecycle.sent(message, receipt.provider_sid, receipt.status, work.now, Source.WORKER)
+    outcome.update((message_id, MessageStatus.SENT) for message_id in receipts)

@@ -1,16 +1,18 @@
 """Putting decided texts on RQ, after the database has committed them.
 
-The database is the system of record: a text that could not be put on a queue (Redis down)
-stays `pending` with no `enqueued_at`, and the relay puts it on the queue later.
+Texts travel in batches: one deliver job carries up to `DELIVER_BATCH` texts of one priority,
+and texts due later share one scheduled job per second they are due in. The database is the
+system of record: a job's id is written on its rows before they commit, so a job that Redis
+never got (Redis down) or lost (a restart) is found by the relay and enqueued again.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -22,16 +24,19 @@ from notifier.clock import Clock
 from notifier.db import Database
 from notifier.models import Fanout, Message
 from notifier.sending.lifecycle import Priority
-from notifier.work import Due, JobCall
+from notifier.work import Due, JobCall, PlannedJob
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Workers take queues in the order of `Priority`: "your turn" and opt-out confirmations first,
 # then ordinary texts about a ticket, then fan-outs and peak-hour warnings.
 QUEUE_NAMES = tuple(Priority)
-DELIVER = "workers.deliver.deliver"
+DELIVER = "workers.deliver.deliver_many"
 FANOUT = "workers.fanout.run"
 FORWARD = "workers.forward.forward"
+# Texts one deliver job claims and sends together (concurrently, each in its pacing slot).
+DELIVER_BATCH = 100
 PIPELINE_BATCH = 500
 ENDED_UNFINISHED = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 JOB_RESULT_TTL = 0
@@ -39,7 +44,7 @@ JOB_FAILURE_TTL = 7 * 24 * 3600
 
 
 class Dispatcher:
-    """Enqueues deliver jobs in pipelined batches and records that they were enqueued."""
+    """Plans jobs for decided rows and puts them on RQ in pipelined round trips."""
 
     def __init__(self, redis: Redis, db: Database, clock: Clock) -> None:
         self.redis = redis
@@ -47,24 +52,60 @@ class Dispatcher:
         self._clock = clock
         self.queues = {name: RqQueue(name, connection=redis) for name in QUEUE_NAMES}
 
-    def enqueue(self, items: Sequence[Due], model: type[Message | Fanout] = Message) -> int:
-        """Enqueue the job of each row (a deliver job per message, a fan-out job per fan-out);
-        on a Redis failure leave the rest for the relay. Answer how many were enqueued."""
-        func = DELIVER if model is Message else FANOUT
+    def plan(self, texts: Sequence[Due], fanout_ids: Sequence[str]) -> list[PlannedJob]:
+        """Deliver jobs for `texts`, by priority and the second they are due; a job a fan-out."""
+        now = self._clock.now()
+        groups: dict[tuple[str, int | None], list[str]] = {}
+        for due in texts:
+            later = due.send_at is not None and due.send_at > now
+            second = int(due.send_at.timestamp()) if later and due.send_at else None
+            groups.setdefault((due.priority, second), []).append(due.row_id)
+        jobs = [
+            PlannedJob(_job_id("deliver"), DELIVER, priority, chunk, _at(second))
+            for (priority, second), ids in groups.items()
+            for chunk in _chunks(ids, DELIVER_BATCH)
+        ]
+        jobs += [
+            PlannedJob(_job_id("fanout"), FANOUT, Priority.BULK, (i,), None) for i in fanout_ids
+        ]
+        return jobs
+
+    def push(self, jobs: Sequence[PlannedJob]) -> int:
+        """Put planned jobs on their queues in pipelined round trips; what Redis refuses is
+        left for the relay. Answer how many jobs got there."""
         done = 0
-        for start in range(0, len(items), PIPELINE_BATCH):
-            batch = items[start : start + PIPELINE_BATCH]
-            job_ids = {m.row_id: f"{m.row_id}-{uuid.uuid4().hex[:8]}" for m in batch}
+        for chunk in _chunks(jobs, PIPELINE_BATCH):
             try:
-                self._push(batch, job_ids, func)
+                self._push(chunk)
             except RedisError as error:
-                log.warning(
-                    "Redis unreachable, %d jobs wait for the relay: %s", len(items) - done, error
-                )
+                left = len(jobs) - done
+                log.warning("Redis unreachable, %d jobs wait for the relay: %s", left, error)
                 break
-            self._mark_enqueued(model, job_ids)
-            done += len(batch)
+            done += len(chunk)
         return done
+
+    def enqueue(self, items: Sequence[Due], model: type[Message | Fanout] = Message) -> int:
+        """Plan, push and record jobs for rows already committed (the relay's way in).
+
+        Answer how many rows reached a queue."""
+        jobs = (
+            self.plan(items, []) if model is Message else self.plan([], [i.row_id for i in items])
+        )
+        pushed = jobs[: self.push(jobs)]
+        if pushed:
+            now = self._clock.now()
+            rows = [
+                {"id": row_id, "job_id": job.job_id, "enqueued_at": now}
+                for job in pushed
+                for row_id in job.row_ids
+            ]
+            with self._db.session() as session:
+                session.execute(update(model), rows)
+        return sum(len(job.row_ids) for job in pushed)
+
+    def enqueue_fanouts(self, fanout_ids: Sequence[str]) -> int:
+        """Enqueue a fan-out job per id, behind the texts that concern one ticket."""
+        return self.enqueue([Due(i, Priority.BULK, None) for i in fanout_ids], Fanout)
 
     def enqueue_job(self, call: JobCall) -> None:
         """Enqueue one job (its function by dotted name), now or after its delay."""
@@ -76,13 +117,7 @@ class Dispatcher:
             else:
                 queue.enqueue_in(call.delay, call.func, *call.args, **ttls)
         except RedisError as error:
-            log.warning(
-                "could not enqueue %s%s, Redis unreachable: %s", call.func, call.args, error
-            )
-
-    def enqueue_fanouts(self, fanout_ids: Sequence[str]) -> int:
-        """Enqueue a fan-out job per id, behind the texts that concern one ticket."""
-        return self.enqueue([Due(i, Priority.BULK, None) for i in fanout_ids], Fanout)
+            log.warning("could not enqueue %s, Redis unreachable: %s", call.func, error)
 
     def dead_jobs(self, job_ids: Sequence[str]) -> set[str]:
         """Those of `job_ids` that will never run to the end: lost with Redis's memory, or
@@ -97,44 +132,48 @@ class Dispatcher:
             if status is None or status.decode() in ENDED_UNFINISHED
         }
 
-    def _push(self, batch: Sequence[Due], job_ids: Mapping[str, str], func: str) -> None:
-        now = self._clock.now()
+    def _push(self, jobs: Sequence[PlannedJob]) -> None:
         with self.redis.pipeline() as pipe:
             for name, queue in self.queues.items():
-                mine = [m for m in batch if m.priority == name]
-                ready = [m for m in mine if not _later(m, now)]
+                mine = [job for job in jobs if job.priority == name]
+                ready = [_job_data(job) for job in mine if job.at is None]
                 if ready:
-                    queue.enqueue_many(
-                        [_job_data(func, m, job_ids[m.row_id]) for m in ready], pipeline=pipe
-                    )
-                for m in mine:
-                    if _later(m, now):
-                        job = queue.create_job(
-                            func,
-                            args=(m.row_id,),
-                            job_id=job_ids[m.row_id],
+                    queue.enqueue_many(ready, pipeline=pipe)
+                for job in mine:
+                    if job.at is not None:
+                        rq_job = queue.create_job(
+                            job.func,
+                            args=_args(job),
+                            job_id=job.job_id,
                             result_ttl=JOB_RESULT_TTL,
                             failure_ttl=JOB_FAILURE_TTL,
                         )
-                        queue.schedule_job(job, m.send_at, pipeline=pipe)  # type: ignore[arg-type]
+                        queue.schedule_job(rq_job, job.at, pipeline=pipe)
             pipe.execute()
 
-    def _mark_enqueued(self, model: type[Message | Fanout], job_ids: Mapping[str, str]) -> None:
-        now = self._clock.now()
-        rows = [{"id": m, "job_id": j, "enqueued_at": now} for m, j in job_ids.items()]
-        with self._db.session() as session:
-            session.execute(update(model), rows)
+
+def _chunks(items: Sequence[T], size: int) -> list[tuple[T, ...]]:
+    return [tuple(items[i : i + size]) for i in range(0, len(items), size)]
 
 
-def _later(item: Due, now: datetime) -> bool:
-    return item.send_at is not None and item.send_at > now
+def _job_id(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex}"
 
 
-def _job_data(func: str, item: Due, job_id: str) -> Any:
+def _at(second: int | None) -> datetime | None:
+    return None if second is None else datetime.fromtimestamp(second, UTC)
+
+
+def _args(job: PlannedJob) -> tuple[Any, ...]:
+    # A fan-out job takes its one id; a deliver job the list of its texts.
+    return (job.row_ids[0],) if job.func == FANOUT else (list(job.row_ids),)
+
+
+def _job_data(job: PlannedJob) -> Any:
     return RqQueue.prepare_data(
-        func,
-        args=(item.row_id,),
-        job_id=job_id,
+        job.func,
+        args=_args(job),
+        job_id=job.job_id,
         result_ttl=JOB_RESULT_TTL,
         failure_ttl=JOB_FAILURE_TTL,
     )

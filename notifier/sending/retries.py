@@ -6,6 +6,8 @@ import logging
 import random
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
+
 from notifier.errors import ProviderError
 from notifier.models import Message
 from notifier.phones import mask
@@ -29,11 +31,13 @@ def backoff(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def back_to_pending(unit: UnitOfWork, message_id: str, after: timedelta, why: str) -> None:
-    """Return a claimed text to `pending`, due `after` from now, and put it back on its queue."""
+def back_to_pending_many(unit: UnitOfWork, later: list[tuple[str, float]], why: str) -> None:
+    """Return claimed texts to `pending`, each due its seconds from now, back on their queues."""
+    delays = dict(later)
     with unit() as work:
-        message = work.session.get_one(Message, message_id)
-        _again(work, message, work.now + after, Source.WORKER, why)
+        for message in work.session.scalars(select(Message).where(Message.id.in_(delays))):
+            send_at = work.now + timedelta(seconds=delays[message.id])
+            _again(work, message, send_at, Source.WORKER, why)
 
 
 def failed(unit: UnitOfWork, provider: SmsProvider, message_id: str, error: ProviderError) -> str:
