@@ -1,4 +1,4 @@
-"""How texts let a customer out: the unclear opt-out's question, and senders that take no replies."""
+"""How texts let a customer out: the unclear opt-out's question, senders that take no replies."""
 
 from __future__ import annotations
 
