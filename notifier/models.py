@@ -262,3 +262,8 @@ class InboundReply(Base):
     body: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(12))
     received_at: Mapped[datetime]
+    # How the reply was read, so staff can see why: opt_out, not_opt_out or unclear, the
+    # reader's rule and the words that decided it (NULL for replies kept from before).
+    verdict: Mapped[str | None] = mapped_column(String(12))
+    rule: Mapped[str | None] = mapped_column(String(32))
+    words: Mapped[list[str] | None] = mapped_column(JSON)

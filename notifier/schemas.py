@@ -16,6 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from notifier.senders import is_alphanumeric
+
 Purpose = Literal["queue_updates", "peak_alerts"]
 ProducerMethod = Literal["web_form", "kiosk", "paper", "verbal", "api"]
 Method = Literal[
@@ -54,7 +56,12 @@ def _sender(value: str) -> str:
         return value
     if value.startswith("+") and value[1:].isdigit() and 8 <= len(value) <= 16:
         return value
-    raise ValueError("must be an E.164 number (+37256000000) or a Messaging Service SID (MG...)")
+    if is_alphanumeric(value):
+        return value
+    raise ValueError(
+        "must be an E.164 number (+37256000000), a Messaging Service SID (MG...)"
+        " or an alphanumeric sender id (at most 11 letters, digits and spaces)"
+    )
 
 
 TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]

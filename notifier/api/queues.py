@@ -6,9 +6,10 @@ from flask import Blueprint, Response
 from pydantic import TypeAdapter
 
 from notifier.api.routing import check_path, json_response, route
-from notifier.errors import NotFoundError
+from notifier.errors import NotFoundError, invalid
 from notifier.models import Queue
 from notifier.schemas import Identifier, Problem, QueueOut, QueueSettings
+from notifier.senders import takes_replies
 from notifier.services import current as services
 
 bp = Blueprint("queues", __name__)
@@ -38,6 +39,9 @@ def queue_out(queue: Queue) -> QueueOut:
 def put_queue(queue_id: str, body: QueueSettings) -> Response:
     """Create the queue, or replace all its settings."""
     check_path("queue_id", queue_id, QUEUE_ID)
+    if not takes_replies(body.sender) and not body.contact:
+        # Its texts must say how else to opt out, and the contact is that way.
+        raise invalid("contact", "is required with an alphanumeric sender (it cannot get replies)")
     svc = services()
     now = svc.clock.now()
     settings = body.model_dump(mode="json")

@@ -101,6 +101,10 @@ class InboundOut(Out):
     body: str | None
     kind: str
     received_at: datetime
+    # How it was read: opt_out, not_opt_out or unclear, by which rule, on which words.
+    verdict: str | None
+    rule: str | None
+    words: list[str] | None
 
 
 class SuppressionOut(Out):

@@ -38,17 +38,31 @@ class NewRecord:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
+# What a grant must show, and why. GDPR Art. 7(1): an EU/EEA/UK number's consent must be
+# demonstrable (what was shown, when). Peak alerts need prior express written consent
+# (47 CFR 64.1200(f)(9)): the exact disclosure and its version, when, and how it was captured.
+DOCUMENTED = ("disclosure.text", "captured_at")
+WRITTEN = ("disclosure.text", "disclosure.version", "captured_at", "evidence")
+
+
 def check_provable(record: NewRecord, prefix: str = "") -> None:
     """Refuse a grant the law wants proven (EU/EEA/UK, any peak_alerts) without its proof."""
     if record.action != "grant":
         return
-    if not (needs_documented_consent(record.phone) or "peak_alerts" in record.purposes):
-        return
-    missing = []
-    if not record.disclosure_text:
-        missing.append(FieldError(prefix + "disclosure.text", "is required for this grant"))
-    if record.captured_at is None:
-        missing.append(FieldError(prefix + "captured_at", "is required for this grant"))
+    needed = set(WRITTEN if "peak_alerts" in record.purposes else ())
+    if needs_documented_consent(record.phone):
+        needed.update(DOCUMENTED)
+    shown = {
+        "disclosure.text": record.disclosure_text,
+        "disclosure.version": record.disclosure_version,
+        "captured_at": record.captured_at,
+        "evidence": record.evidence,
+    }
+    missing = [
+        FieldError(prefix + name, "is required for this grant")
+        for name in WRITTEN
+        if name in needed and not shown[name]
+    ]
     if missing:
         names = " and ".join(m.field for m in missing)
         raise ValidationFailedError(

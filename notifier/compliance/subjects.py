@@ -111,7 +111,7 @@ def erase(unit: UnitOfWork, phone: str, source: str) -> ErasureOut:
             session.execute(
                 update(InboundReply)
                 .where(InboundReply.subject == subject)
-                .values(phone=None, body=None)
+                .values(phone=None, body=None, words=None)
             )
         )
         # Last: appending the revocation above made sure the Subject row exists.

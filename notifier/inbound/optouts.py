@@ -14,7 +14,6 @@ from consent.records import PURPOSES, ConsentFact, opted_out, restorable_grants
 from notifier.compliance import ledger
 from notifier.inbound.respond import (
     OPT_IN_CONFIRMATION,
-    OPT_OUT_CONFIRMATION,
     Received,
     answer,
     brand,
@@ -22,6 +21,7 @@ from notifier.inbound.respond import (
 )
 from notifier.models import ConsentRecord, LedgerHead, Message
 from notifier.sending import lifecycle
+from notifier.sending.confirmations import OPT_OUT_CONFIRMATION
 from notifier.sending.lifecycle import MessageStatus, Priority, Source
 from notifier.texts import catalog
 from notifier.work import Work
@@ -43,7 +43,13 @@ def opt_out(work: Work, got: Received) -> None:
     ledger.append(work.session, work.pseudonymize, revocation, work.now)
     _block_waiting(work, got)
     if not already and not got.twilio_answered:
-        body = catalog.opt_out_confirmation(locale(got), brand(got))
+        # A reply that only might mean stop is confirmed with a question: texts resume on START.
+        confirm = (
+            catalog.opt_out_confirmation_unclear
+            if got.reading.unclear
+            else catalog.opt_out_confirmation
+        )
+        body = confirm(locale(got), brand(got))
         answer(work, got, OPT_OUT_CONFIRMATION, body, priority=Priority.URGENT)
 
 
@@ -74,6 +80,10 @@ def evidence(got: Received) -> dict[str, object]:
         "body": got.inbound.body,
         "message_sid": got.inbound.message_sid,
         "to": got.inbound.to,
+        # How the reply was read, so that compliance staff can see why it revoked.
+        "verdict": str(got.reading.verdict),
+        "rule": got.reading.rule,
+        "words": list(got.reading.words),
     }
     if got.inbound.opt_out_type:
         found["opt_out_type"] = got.inbound.opt_out_type

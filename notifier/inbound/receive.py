@@ -64,6 +64,9 @@ def _received(work: Work, inbound: Inbound) -> Received:
         body=inbound.body,
         kind=str(kind),
         received_at=work.now,
+        verdict=str(reading.verdict),
+        rule=reading.rule,
+        words=list(reading.words),
     )
     ticket = work.session.scalar(
         select(Ticket).where(Ticket.subject == subject).order_by(Ticket.joined_at.desc()).limit(1)

@@ -7,7 +7,7 @@ and an opt-out confirmation goes on the priority queue like any other urgent tex
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from consent.keywords import Reply
@@ -19,8 +19,8 @@ from notifier.work import Work
 
 # Signs the texts to a number that no queue knows yet.
 FALLBACK_BRAND = "Notifications"
-# The kinds of the messages that answer a customer.
-OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+# The kinds of the messages that answer a customer (the opt-out confirmation's is in
+# `notifier.sending.confirmations`, where the courier holds it to its five minutes).
 OPT_IN_CONFIRMATION = "opt_in_confirmation"
 HELP = "help"
 STATUS = "status"
@@ -86,4 +86,5 @@ def brand(got: Received) -> catalog.Brand:
     """Who signs the answer: the queue of the number's latest ticket, else a plain name."""
     if got.queue is None:
         return catalog.Brand(FALLBACK_BRAND, None, ZoneInfo("UTC"))
-    return compose.brand(got.queue)
+    # Answers go from the number the customer wrote to, which can take their replies.
+    return replace(compose.brand(got.queue), replies=True)

@@ -20,11 +20,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from consent.confirmation import WINDOW_PASSED
 from consent.policy import Outcome
 from notifier.errors import ProviderError
 from notifier.models import Message, Ticket
 from notifier.phones import mask
-from notifier.sending import lifecycle, retries
+from notifier.sending import confirmations, lifecycle, retries
 from notifier.sending.decide import Draft, consent_decision
 from notifier.sending.lifecycle import MessageStatus, Source
 from notifier.sending.pacing import SenderPacer
@@ -139,6 +140,9 @@ def _unclaimed(work: Work, message: Message | None) -> str:
 
 def _recheck(work: Work, message: Message, ticket: Ticket | None, stale: str | None) -> str | None:
     """Drop, block or defer a claimed text that may no longer go now; None if it may."""
+    if confirmations.too_late(message, work.now):
+        _move(work, message, MessageStatus.DROPPED, WINDOW_PASSED)
+        return f"dropped: {WINDOW_PASSED}"
     if stale is not None:
         _move(work, message, MessageStatus.DROPPED, stale)
         return f"dropped: {stale}"

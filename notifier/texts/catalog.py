@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_time
 
+from notifier.texts import endings
 from notifier.texts.fitting import Line, map_free, render, shorten
 from notifier.texts.segments import fits, fold_to_gsm7
 from notifier.texts.waits import PeakWindow, quieter_time
@@ -63,6 +64,7 @@ class Brand:
     name: str
     contact: str | None
     tz: ZoneInfo
+    replies: bool = True  # False: customers cannot answer the sender (an alphanumeric id)
 
 
 def pick_locale(*candidates: str | None) -> str:
@@ -184,6 +186,12 @@ def opt_out_confirmation(locale: str, brand: Brand) -> str:
     return _compose(pick_locale(locale), brand, [Line("opt_out.body")], {}, first=False)
 
 
+def opt_out_confirmation_unclear(locale: str, brand: Brand) -> str:
+    """The one confirmation of a reply that might mean stop: no more texts, unless START."""
+    line = Line("opt_out_confirmation_unclear.body")  # it names the brand itself
+    return _compose(pick_locale(locale), brand, [line], {}, first=False)
+
+
 def opt_in_confirmation(locale: str, brand: Brand) -> str:
     """The confirmation of an opt-in: brand, confirmed, how to opt out."""
     return _compose(pick_locale(locale), brand, [Line("opt_in.body")], {}, first=True)
@@ -271,7 +279,10 @@ def _compose(
     locale: str, brand: Brand, lines: Sequence[Line], values: Mapping[str, Any], *, first: bool
 ) -> str:
     """Render `lines`; to fit, fold accents, then drop optional lines, then shorten free text."""
-    catalog = _catalog(locale)
+    catalog = (
+        _catalog(locale) if brand.replies else endings.elsewhere(_catalog(locale), brand.contact)
+    )
+    first = first or not brand.replies  # every text from such a sender says how to opt out
     # Free text goes on one line: a producer's newlines would break the text's layout.
     names = map_free({**values, "brand": brand.name}, lambda value: " ".join(value.split()))
     if not fits(render(catalog, lines, names, first)):

@@ -7,6 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from notifier.models import Queue, Ticket
+from notifier.senders import takes_replies
 from notifier.texts import catalog, peaks
 from notifier.texts.waits import PeakWindow, come_back_at, quieter_time
 
@@ -23,7 +24,10 @@ class DelayNotice:
 def brand(queue: Queue) -> catalog.Brand:
     """How the queue signs its catalog."""
     return catalog.Brand(
-        name=queue.brand or queue.name, contact=queue.contact, tz=ZoneInfo(queue.timezone)
+        name=queue.brand or queue.name,
+        contact=queue.contact,
+        tz=ZoneInfo(queue.timezone),
+        replies=takes_replies(queue.sender),
     )
 
 
@@ -106,5 +110,5 @@ def peak_alert(queue: Queue, locale: str, window: PeakWindow, note: str | None) 
         window=window,
         quieter=quieter_time(window),
         note=note,
-        first=False,
+        first=True,  # every peak-hour warning says how to opt out, not only the first text
     )

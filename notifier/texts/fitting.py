@@ -32,7 +32,10 @@ def render(
     if first:
         # The first text to a number must end by saying how to opt out.
         body.append(catalog["common.opt_out"])
-    text = catalog["common.brand"].format_map(names) + catalog["common.sep"].join(body)
+    # A text whose first line names the brand itself is not signed again in front of it.
+    signed = "{brand}" not in catalog[lines[0].key]
+    signature = catalog["common.brand"].format_map(names) if signed else ""
+    text = signature + catalog["common.sep"].join(body)
     # A value cut short ends with "..."; a template's own full stop after it is one too many.
     return text.replace(ELLIPSIS + ".", ELLIPSIS)
 

@@ -37,6 +37,7 @@ def subscribe(api: Api, phone: str, at: datetime, **ticket: Any) -> None:
         "method": "web_form",
         "captured_at": at.isoformat(),
         "disclosure": {"text": "Text me before busy hours.", "version": "web-1"},
+        "evidence": {"ip": "203.0.113.7"},
     }
     assert api.call("POST", "/v1/consents", json=grant).status_code == 201
 

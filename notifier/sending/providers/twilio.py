@@ -13,6 +13,7 @@ from twilio.http.response import Response
 from twilio.rest import Client
 
 from notifier.errors import ProviderError
+from notifier.senders import MESSAGING_SERVICE
 from notifier.sending.providers import OutgoingText, Receipt
 
 REQUEST_TIMEOUT_SECONDS = 10
@@ -60,7 +61,7 @@ class TwilioProvider:
         """Create the message at Twilio."""
         sender = (
             {"messaging_service_sid": text.sender}
-            if text.sender.startswith("MG")
+            if MESSAGING_SERVICE.match(text.sender)
             else {"from_": text.sender}
         )
         callback = {"status_callback": text.status_callback} if text.status_callback else {}

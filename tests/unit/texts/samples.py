@@ -103,6 +103,7 @@ def all_texts(locale: str, who: texts.Brand) -> dict[str, str]:
     return {
         **first_texts(locale, who),
         "opt_out_confirmation": texts.opt_out_confirmation(locale, who),
+        "opt_out_confirmation_unclear": texts.opt_out_confirmation_unclear(locale, who),
         "opt_in_confirmation": texts.opt_in_confirmation(locale, who),
         "help_reply": texts.help_reply(locale, who),
         "status_reply": texts.status_reply(
