@@ -89,7 +89,7 @@ def inbound() -> Response:
     method="POST",
     summary="A delivery status callback (Twilio webhook, form-encoded)",
     scope=None,
-    responses={204: ("Recorded; an unknown message is ignored", None), FORBIDDEN[0]: FORBIDDEN[1]},
+    responses={204: ("Recorded; one for a text not known yet is kept for it", None), FORBIDDEN[0]: FORBIDDEN[1]},
 )
 def status() -> Response:
     """Record a delivery status; a message's status only ever moves forward."""
@@ -100,7 +100,7 @@ def status() -> Response:
         error_code=callbacks.parse_error_code(form.get("ErrorCode")),
     )
     if not callbacks.record_callback(services().work, callback):
-        log.info("status callback for unknown message %s ignored", callback.message_sid)
+        log.info("status callback for %s kept until its text is known", callback.message_sid)
     return Response(status=204)
 
 

@@ -16,7 +16,7 @@ from consent.policy import Outcome
 from notifier.errors import ProviderError
 from notifier.models import Message, Ticket
 from notifier.phones import mask
-from notifier.sending import lifecycle, retries
+from notifier.sending import callbacks, lifecycle, retries
 from notifier.sending.decide import Draft, consent_decision
 from notifier.sending.lifecycle import MessageStatus, Source
 from notifier.sending.pacing import SenderPacer
@@ -137,4 +137,4 @@ def _paced(courier: Courier, message_id: str, sender: str) -> bool:
 def _sent(unit: UnitOfWork, message_id: str, receipt: Receipt) -> None:
     with unit() as work:
         message = work.session.get_one(Message, message_id)
-        lifecycle.sent(message, receipt.provider_sid, receipt.status, work.now, Source.WORKER)
+        callbacks.sent(work, message, receipt.provider_sid, receipt.status, Source.WORKER)
