@@ -6,7 +6,8 @@ from flask import Blueprint, Response
 from pydantic import TypeAdapter
 
 from notifier.api.routing import check_path, json_response, route
-from notifier.errors import NotFoundError
+from notifier.errors import NotFoundError, invalid
+from notifier.inbound import destinations
 from notifier.models import Queue
 from notifier.schemas import Identifier, Problem, QueueOut, QueueSettings
 from notifier.services import current as services
@@ -39,6 +40,7 @@ def put_queue(queue_id: str, body: QueueSettings) -> Response:
     """Create the queue, or replace all its settings."""
     check_path("queue_id", queue_id, QUEUE_ID)
     svc = services()
+    _check_webhook(body, svc.settings.reply_webhook_allow_localhost)
     now = svc.clock.now()
     settings = body.model_dump(mode="json")
     with svc.db.session() as session:
@@ -53,6 +55,14 @@ def put_queue(queue_id: str, body: QueueSettings) -> Response:
         session.flush()
         answer = queue_out(queue)
     return json_response(answer, 201 if created else 200)
+
+
+def _check_webhook(body: QueueSettings, allow_localhost: bool) -> None:
+    """422 unless the reply webhook, if any, is a public https address."""
+    if body.reply_webhook_url is not None:
+        why = destinations.refusal(str(body.reply_webhook_url), allow_localhost=allow_localhost)
+        if why is not None:
+            raise invalid("reply_webhook_url", why)
 
 
 @route(
