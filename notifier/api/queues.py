@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response
-from pydantic import TypeAdapter
 
-from notifier.api.routing import check_path, json_response, route
+from notifier.api.routing import json_response, route
 from notifier.errors import NotFoundError, invalid
 from notifier.inbound import destinations
 from notifier.models import Queue
@@ -13,7 +12,6 @@ from notifier.schemas import Identifier, Problem, QueueOut, QueueSettings
 from notifier.services import current as services
 
 bp = Blueprint("queues", __name__)
-QUEUE_ID: TypeAdapter[str] = TypeAdapter(Identifier)
 ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}
 
 
@@ -28,6 +26,7 @@ def queue_out(queue: Queue) -> QueueOut:
     method="PUT",
     summary="Create or replace a queue",
     scope="queues:write",
+    params={"queue_id": Identifier},
     body=QueueSettings,
     responses={
         200: ("Replaced", QueueOut),
@@ -38,7 +37,6 @@ def queue_out(queue: Queue) -> QueueOut:
 )
 def put_queue(queue_id: str, body: QueueSettings) -> Response:
     """Create the queue, or replace all its settings."""
-    check_path("queue_id", queue_id, QUEUE_ID)
     svc = services()
     _check_webhook(body, svc.settings.reply_webhook_allow_localhost)
     now = svc.clock.now()
@@ -71,6 +69,7 @@ def _check_webhook(body: QueueSettings, allow_localhost: bool) -> None:
     method="GET",
     summary="A queue's settings",
     scope="queues:write",
+    params={"queue_id": Identifier},
     responses={200: ("The queue", QueueOut), 404: ("No such queue", Problem), **ERRORS},
 )
 def get_queue(queue_id: str) -> Response:

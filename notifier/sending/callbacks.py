@@ -13,6 +13,7 @@ transaction that could not see them yet, and forgets those no text ever claimed.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +30,8 @@ from notifier.work import UnitOfWork, Work
 
 log = logging.getLogger(__name__)
 
+# Twilio's error codes are five digits; anything else is not one (nor fits the column).
+ERROR_CODE = re.compile(r"[0-9]{1,6}")
 # A callback no text claims within this long never will: its text was erased, or is not ours.
 KEEP_EARLY = timedelta(days=1)
 
@@ -44,7 +47,7 @@ class StatusCallback:
 
 def parse_error_code(raw: str | None) -> int | None:
     """Twilio's `ErrorCode` field as a number; absent, empty or odd values are no code."""
-    if raw is None or not raw.strip().isdigit():
+    if raw is None or not ERROR_CODE.fullmatch(raw.strip()):
         return None
     return int(raw.strip())
 
