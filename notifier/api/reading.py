@@ -2,7 +2,7 @@
 
 Every route reads its input here, so each guard holds for all of them at once:
 - a body of another media type than the route takes is a 415;
-- a body longer than `MAX_CONTENT_LENGTH`, announced or chunked, is a 413;
+- a body of `MAX_CONTENT_LENGTH` bytes or more, announced or chunked, is a 413;
 - a JSON body that is not UTF-8, not well formed, holds NaN or Infinity (not JSON, and not
   storable as JSON) or nests deeper than the parser's limit (200) is a 400;
 - a NUL in any string or key, of a body, a form, a query or a path, is a 422 naming where:
@@ -42,12 +42,16 @@ def require_media_type(expected: str) -> None:
 
 
 def read_body() -> bytes:
-    """The whole body, kept for the form parser too; 413 past `MAX_CONTENT_LENGTH` bytes."""
+    """The whole body, kept for the form parser too; 413 at `MAX_CONTENT_LENGTH` bytes or more."""
+    limit = request.max_content_length
     try:
-        return request.get_data(cache=True)
+        raw = request.get_data(cache=True)
     except RequestEntityTooLarge:
-        limit = request.max_content_length
-        raise PayloadTooLargeError(f"the body is larger than {limit} bytes") from None
+        raw = None
+    # A chunked body is cut at the limit rather than refused: one that reaches it is refused.
+    if raw is None or (limit is not None and len(raw) >= limit):
+        raise PayloadTooLargeError(f"the body is larger than the {limit} bytes taken")
+    return raw
 
 
 def json_document(raw: bytes) -> Any:
