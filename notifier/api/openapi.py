@@ -89,6 +89,7 @@ def _query_parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, 
     required = set(model.get("required", []))
     found = []
     for name, schema in model["properties"].items():
+        schema = _without_null(schema)
         description = schema.pop("description", "")
         found.append(
             {
@@ -108,6 +109,7 @@ def _request_body(op: Operation, schemas: dict[str, Any]) -> dict[str, Any] | No
         return {"required": True, "content": {JSON: {"schema": schema}}}
     if op.form is not None:
         form = op.form.model_json_schema(ref_template=REF, mode="validation", by_alias=True)
+        form["properties"] = {k: _without_null(v) for k, v in form["properties"].items()}
         form["additionalProperties"] = {"type": "string"}  # Twilio sends many more fields
         return {"required": True, "content": {FORM: {"schema": form}}}
     return None
@@ -123,3 +125,13 @@ def _responses(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
             answer["content"] = {kind: schema for kind in (media[0] if media else (default,))}
         answers[str(status)] = answer
     return answers
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query or form field's schema: a query string or a form cannot say null."""
+    options = schema.get("anyOf")
+    if not options or {"type": "null"} not in options:
+        return schema
+    kept = [option for option in options if option != {"type": "null"}]
+    rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
+    return {**rest, **kept[0]} if len(kept) == 1 else {**rest, "anyOf": kept}

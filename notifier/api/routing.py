@@ -101,6 +101,8 @@ def standard_answers(op: Operation) -> dict[int, tuple[Any, ...]]:
     if op.scope is not None:
         answers[401] = ("No valid API key", Problem)
         answers[403] = ("The key lacks the scope", Problem)
+    if op.params:
+        answers[404] = ("No such route: a path parameter holds what a path cannot", Problem)
     if op.params or op.query is not None:
         answers[422] = ("A path or query parameter is invalid", Problem)
     if op.body is not None:
