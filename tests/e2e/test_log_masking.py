@@ -107,7 +107,14 @@ def environment(
 @pytest.fixture
 def gunicorn(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[Process, str]]:
     """The web process as the Procfile runs it, on a free port; and its URL."""
-    command = [str(BIN / "gunicorn"), "--bind", "127.0.0.1:0", "--workers", "1", "--threads", "4"]
+    command = [
+        str(BIN / "gunicorn"),
+        "--bind",
+        "127.0.0.1:0",
+        "--workers",
+        "1",
+        "--no-control-socket",
+    ]
     web = start([*command, "--access-logfile", "-", "wsgi:app"], environment, tmp_path / "web.log")
     try:
         yield web, _listening(web)
