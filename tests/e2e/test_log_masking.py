@@ -136,8 +136,8 @@ def _listening(web: Process) -> str:
 
 def _answers(url: str) -> bool:
     try:
-        return requests.get(url + "/healthz", timeout=2).status_code == 200
-    except requests.ConnectionError:
+        return requests.get(url + "/healthz", timeout=5).status_code == 200
+    except requests.RequestException:  # not listening yet, or its worker still booting
         return False
 
 
