@@ -45,6 +45,8 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     sender_mps: float = 1.0
     relay_after_seconds: float = 5.0
+    # Reply webhooks may be plain http on this machine (development only; see inbound.destinations)
+    reply_webhook_allow_localhost: bool = False
 
     @property
     def default_sender(self) -> str | None:
@@ -104,6 +106,7 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         public_base_url=public_base_url,
         secret_key=_secret_key(env, name, var_dir),
         sender_mps=_positive_float(env, "SENDER_MPS", 1.0),
+        reply_webhook_allow_localhost=_localhost_webhooks(env, name),
         **twilio,
     )
 
@@ -158,6 +161,13 @@ def _secret_key(env: Mapping[str, str], name: str, var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _localhost_webhooks(env: Mapping[str, str], name: str) -> bool:
+    allowed = _choice(env, "REPLY_WEBHOOK_ALLOW_LOCALHOST", ("true", "false"), "false") == "true"
+    if allowed and name == "production":
+        raise ConfigError("REPLY_WEBHOOK_ALLOW_LOCALHOST is for development, not production")
+    return allowed
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:

@@ -4,11 +4,13 @@
     ├── ConfigError                a setting is missing or wrong; start-up stops, naming it
     ├── ProviderError              the SMS provider refused or failed a send (retried or not)
     └── RequestError               a caller's request cannot be served; carries its HTTP answer
-        ├── MalformedRequestError      400  the body is not JSON at all
+        ├── MalformedRequestError      400  the body is not JSON at all (nor UTF-8, nor I-JSON)
         ├── UnauthenticatedError       401  no API key, or an unknown or revoked one
         ├── ForbiddenError             403  the key lacks the scope, or a signature is wrong
         ├── NotFoundError              404  the resource does not exist
         ├── ConflictError              409  the request contradicts what was recorded
+        ├── PayloadTooLargeError       413  the body is larger than the service reads
+        ├── UnsupportedMediaTypeError  415  the body is not of the media type the route takes
         └── ValidationFailedError      422  the body does not follow the contract
 
 Only `RequestError`s reach a caller: `notifier.api.problems` turns each into
@@ -73,7 +75,7 @@ class RequestError(NotifierError):
 
 
 class MalformedRequestError(RequestError):
-    """The body is not JSON at all."""
+    """The body is not JSON at all: not UTF-8, not well formed, NaN or Infinity, nested too deep."""
 
     status = 400
     slug = "malformed-request"
@@ -110,6 +112,22 @@ class ConflictError(RequestError):
     status = 409
     slug = "conflict"
     title = "Conflict"
+
+
+class PayloadTooLargeError(RequestError):
+    """The body is larger than the service reads, whether its length was announced or not."""
+
+    status = 413
+    slug = "payload-too-large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaTypeError(RequestError):
+    """The body's Content-Type is not the one the route takes."""
+
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
 
 
 class ValidationFailedError(RequestError):

@@ -193,6 +193,19 @@ class StatusStep(Base):
     at: Mapped[datetime]
 
 
+class EarlyCallback(Base):
+    """A status callback that came before the worker recorded its message's provider id."""
+
+    __tablename__ = "early_callbacks"
+    __table_args__ = (Index("ix_early_callbacks_sid", "message_sid", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    message_sid: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(32))
+    error_code: Mapped[int | None]
+    received_at: Mapped[datetime]
+
+
 class Subject(Base):
     """A phone number beside its keyed pseudonym, kept apart so erasure can remove it."""
 

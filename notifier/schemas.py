@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     HttpUrl,
+    UrlConstraints,
+    WithJsonSchema,
     model_validator,
 )
 
+from notifier.constrained import LocalTime, PastInstant, ZoneName
 from notifier.senders import is_alphanumeric
 
 Purpose = Literal["queue_updates", "peak_alerts"]
@@ -41,16 +43,6 @@ Locale = Annotated[
 ]
 
 
-def _known_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"unknown time zone {name!r}; use an IANA name such as Europe/Tallinn"
-        ) from None
-    return name
-
-
 def _sender(value: str) -> str:
     if value.startswith("MG") and len(value) == 34:
         return value
@@ -64,8 +56,37 @@ def _sender(value: str) -> str:
     )
 
 
-TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
+TimeZoneName = ZoneName
+# A number as a producer or a customer wrote it; parsed (phonenumbers) where it is used.
+PhoneText = Annotated[str, Field(min_length=3, max_length=40)]
+WebhookUrl = Annotated[HttpUrl, UrlConstraints(max_length=500)]
 Sender = Annotated[str, AfterValidator(_sender)]
+MAX_EVIDENCE_TEXT = 500
+MAX_EVIDENCE_INT = 2**53  # an integer JSON carries exactly everywhere
+
+
+def _evidence_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int) and abs(value) <= MAX_EVIDENCE_INT:
+        return value
+    if isinstance(value, str) and len(value) <= MAX_EVIDENCE_TEXT:
+        return value
+    raise ValueError(
+        f"must be text (up to {MAX_EVIDENCE_TEXT} characters), an integer, a boolean or null"
+    )
+
+
+# Evidence of the producer's own: a few named values, kept as given (and hashed into the ledger).
+EvidenceValue = Annotated[
+    Any,
+    AfterValidator(_evidence_value),
+    WithJsonSchema(
+        {"type": ["string", "integer", "boolean", "null"], "maxLength": MAX_EVIDENCE_TEXT}
+    ),
+]
+EVIDENCE_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+MAX_EVIDENCE_FIELDS = 20
 
 
 class Strict(BaseModel):
@@ -78,8 +99,8 @@ class PeakHours(Strict):
     """A recurring busy window in the queue's local time."""
 
     days: list[Day] = Field(min_length=1)
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
     @model_validator(mode="after")
     def _ordered(self) -> PeakHours:
@@ -104,7 +125,7 @@ class QueueSettings(Strict):
     hold_minutes: int = Field(default=5, ge=1, le=24 * 60)
     peak_hours: list[PeakHours] = Field(default_factory=list, max_length=50)
     peak_alert_lead_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
-    reply_webhook_url: HttpUrl | None = None
+    reply_webhook_url: WebhookUrl | None = None
 
 
 class QueueOut(QueueSettings):
@@ -113,6 +134,7 @@ class QueueOut(QueueSettings):
     model_config = ConfigDict(extra="ignore", strict=False)
 
     id: str
+    timezone: str  # as stored: a name taken before the rule of places held still reads back
     created_at: datetime
     updated_at: datetime
 
@@ -126,14 +148,32 @@ class Disclosure(Strict):
 
 
 class Evidence(BaseModel):
-    """How the consent was captured: free-form, kept as given."""
+    """How the consent was captured: the named fields, and up to 20 more of the producer's own."""
 
-    model_config = ConfigDict(extra="allow", strict=True)
+    model_config = ConfigDict(
+        extra="allow",
+        strict=True,
+        json_schema_extra={
+            "maxProperties": 4 + MAX_EVIDENCE_FIELDS,
+            "propertyNames": {"pattern": f"^{EVIDENCE_NAME.pattern}$"},
+        },
+    )
+    __pydantic_extra__: dict[str, EvidenceValue] = Field(init=False)
 
     ip: Annotated[str, Field(max_length=100)] | None = None
     user_agent: Annotated[str, Field(max_length=500)] | None = None
     location: Annotated[str, Field(max_length=200)] | None = None
     staff_id: Annotated[str, Field(max_length=100)] | None = None
+
+    @model_validator(mode="after")
+    def _few_and_named(self) -> Evidence:
+        extra = self.__pydantic_extra__ or {}
+        if len(extra) > MAX_EVIDENCE_FIELDS:
+            raise ValueError(f"at most {MAX_EVIDENCE_FIELDS} fields of your own")
+        for name in extra:
+            if not EVIDENCE_NAME.fullmatch(name):
+                raise ValueError(f"{name[:64]!r} is not a field name: use letters, digits, _ . -")
+        return self
 
 
 class ConsentIn(Strict):
@@ -142,7 +182,7 @@ class ConsentIn(Strict):
     purposes: list[Purpose] = Field(min_length=1)
     action: Literal["grant", "revoke"]
     method: ProducerMethod
-    captured_at: AwareDatetime | None = None
+    captured_at: PastInstant | None = None
     disclosure: Disclosure | None = None
     evidence: Evidence = Field(default_factory=Evidence)
 
@@ -150,7 +190,7 @@ class ConsentIn(Strict):
 class ConsentRequest(ConsentIn):
     """`POST /v1/consents`: one record for the ledger."""
 
-    phone: Annotated[str, Field(min_length=3, max_length=40)]
+    phone: PhoneText
 
 
 class ConsentRecordOut(BaseModel):

@@ -47,6 +47,7 @@ TABLES = (
     "consent_records",
     "inbound_replies",
     "fanouts",
+    "early_callbacks",
 )
 
 

@@ -6,6 +6,13 @@ JSON, signed with HMAC-SHA256 under a key derived from NOTIFIER_SECRET_KEY (see
 
     X-Notifier-Timestamp: 1795881900
     X-Notifier-Signature: sha256=<hex of HMAC(key, timestamp + "." + body)>
+
+The body carries what a producer needs to answer, and no more personal data: the reply's id,
+the queue and ticket it concerns (the producer knows its own customer by them), the customer's
+words and when they came. Not the phone number, nor Twilio's ids.
+
+Only to a public https address (`notifier.inbound.destinations`), checked again before every
+POST; a redirect is refused, never followed.
 """
 
 from __future__ import annotations
@@ -14,15 +21,16 @@ import hashlib
 import hmac
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import timedelta
 from typing import Any
 
+import requests
+from requests_hardened import Config, HTTPSession
+from requests_hardened.ip_filter import InvalidIPAddress
 from sqlalchemy import select
 
+from notifier.inbound import destinations
 from notifier.models import InboundReply, Ticket
-from notifier.phones import mask
 from notifier.sending.dispatch import FORWARD
 from notifier.sending.lifecycle import Priority
 from notifier.services import Services
@@ -31,6 +39,7 @@ from workers.worker import services
 
 log = logging.getLogger(__name__)
 
+CONNECT_TIMEOUT_SECONDS = 3
 TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
@@ -58,26 +67,52 @@ def forward(inbound_id: str, attempt: int = 1) -> str:
     if found is None:
         return "nothing to forward"
     url, payload = found
+    allow_localhost = svc.settings.reply_webhook_allow_localhost
+    # The name may point elsewhere since the URL was set: the rule holds at every POST.
+    why = destinations.refusal(url, allow_localhost=allow_localhost)
+    if why is not None:
+        log.warning("not forwarding %s: the reply webhook %s", inbound_id, why)
+        return f"refused: {why}"
     body = json.dumps(payload, ensure_ascii=False).encode()
     timestamp = str(int(svc.clock.now().timestamp()))
-    request = urllib.request.Request(url, data=body, method="POST")
-    request.add_header("Content-Type", "application/json")
-    request.add_header(TIMESTAMP_HEADER, timestamp)
-    request.add_header(
-        SIGNATURE_HEADER, signature(signing_key(svc.settings.secret_key), timestamp, body)
-    )
+    headers = {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: timestamp,
+        SIGNATURE_HEADER: signature(signing_key(svc.settings.secret_key), timestamp, body),
+    }
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:
-            status = int(answer.status)
-    except urllib.error.HTTPError as error:
-        if error.code < 500 and error.code not in RETRYABLE:
-            log.warning("the producer refused forwarded %s: HTTP %d", inbound_id, error.code)
-            return f"refused: {error.code}"
-        return _retry(svc, inbound_id, attempt, f"HTTP {error.code}")
-    except (urllib.error.URLError, OSError) as error:
-        return _retry(svc, inbound_id, attempt, str(error))
-    log.info("forwarded %s from %s: HTTP %d", inbound_id, mask(str(payload["from"])), status)
-    return f"forwarded: {status}"
+        with _session(allow_localhost) as http:
+            status = int(http.post(url, data=body, headers=headers).status_code)
+    except InvalidIPAddress:
+        log.warning("not forwarding %s: the reply webhook's address is not public", inbound_id)
+        return "refused: not a public address"
+    except requests.RequestException as error:
+        return _retry(svc, inbound_id, attempt, type(error).__name__)
+    return _answered(svc, inbound_id, attempt, status)
+
+
+def _session(allow_localhost: bool) -> requests.Session:
+    """An HTTP session that connects only to the address it checked and follows no redirect."""
+    config = Config(
+        ip_filter_enable=True,
+        ip_filter_allow_loopback_ips=allow_localhost,
+        never_redirect=True,
+        default_timeout=(CONNECT_TIMEOUT_SECONDS, TIMEOUT_SECONDS),
+    )
+    session: requests.Session = HTTPSession(config)
+    return session
+
+
+def _answered(svc: Services, inbound_id: str, attempt: int, status: int) -> str:
+    """What the producer's answer means: taken, refused for good, or worth another try."""
+    if status < 300:
+        log.info("forwarded %s: HTTP %d", inbound_id, status)
+        return f"forwarded: {status}"
+    if status >= 500 or status in RETRYABLE:
+        return _retry(svc, inbound_id, attempt, f"HTTP {status}")
+    # A redirect is not followed: where it points was never checked.
+    log.warning("the producer refused forwarded %s: HTTP %d", inbound_id, status)
+    return f"refused: {status}"
 
 
 def _payload(svc: Services, inbound_id: str) -> tuple[str, dict[str, Any]] | None:
@@ -96,11 +131,8 @@ def _payload(svc: Services, inbound_id: str) -> tuple[str, dict[str, Any]] | Non
             return None
         payload: dict[str, Any] = {
             "id": row.id,
-            "message_sid": row.provider_sid,
             "queue_id": ticket.queue_id,
             "ticket_id": ticket.ticket_id,
-            "from": row.phone,
-            "to": row.to,
             "body": row.body,
             "received_at": row.received_at.isoformat(),
         }

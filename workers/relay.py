@@ -4,7 +4,8 @@ A text (or a fan-out) accepted while Redis was down waits with no `enqueued_at`;
 Redis lost (a restart without persistence) has a job id that Redis no longer knows; a text left
 `sending` by a crash needs reconciling. The relay finds them all and enqueues them again; the
 jobs' own claims make a second copy harmless. It also plans the queues' recurring peak-hour
-warnings, so that it is the one clock process the service needs.
+warnings, and applies status callbacks that came before their text's id, so that it is the one
+clock process the service needs.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.events.fanouts import plan_recurring_peaks
 from notifier.models import Fanout, Message
+from notifier.sending import callbacks
 from notifier.sending.courier import STUCK_AFTER
 from notifier.sending.lifecycle import FanoutState, MessageStatus
 from notifier.services import Services
@@ -42,6 +44,8 @@ def relay_once(svc: Services) -> int:
     if planned:
         log.info("planned %d peak-hour warnings", len(planned))
     moved = svc.dispatcher.enqueue_fanouts(planned)
+    if applied := callbacks.sweep(svc.work):
+        log.info("applied %d status callbacks that came before their text's id", applied)
     return moved + _relay_messages(svc, now) + _relay_fanouts(svc, now)
 
 

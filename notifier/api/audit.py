@@ -5,26 +5,21 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from flask import Blueprint, Response, request
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from flask import Blueprint, Response
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from notifier.api.routing import json_response, route, validation_failed
+from notifier.api.routing import json_response, route
 from notifier.compliance import audit
 from notifier.compliance.exports import MessageOut, VerifyOut
+from notifier.constrained import Instant
 from notifier.errors import invalid
 from notifier.phones import to_e164
-from notifier.schemas import ConsentRecordOut, Problem
+from notifier.schemas import ConsentRecordOut, PhoneText, Problem
 from notifier.services import current as services
 
 bp = Blueprint("audit", __name__)
 AUTH_ERRORS = {401: ("No valid API key", Problem), 403: ("The key lacks the scope", Problem)}
 ERRORS = {**AUTH_ERRORS, 422: ("A query parameter is invalid", Problem)}
-QUERY = {
-    "since": "Only what happened at or after this time (RFC 3339 with an offset)",
-    "until": "Only what happened before this time (RFC 3339 with an offset)",
-    "phone": "Only what concerns this number (any common format with its country prefix)",
-    "format": "jsonl (default): one JSON object per line; csv: a header and a line per row",
-}
 MEDIA_TYPES = {"jsonl": "application/x-ndjson", "csv": "text/csv"}
 STREAMED = tuple(MEDIA_TYPES.values())
 # In a query string an unencoded "+" arrives as a space: "11:05:00 02:00", " 13055550142".
@@ -44,18 +39,22 @@ class AuditQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: Annotated[AwareDatetime, BeforeValidator(_plus_restored)] | None = None
-    until: Annotated[AwareDatetime, BeforeValidator(_plus_restored)] | None = None
-    phone: Annotated[str, Field(min_length=3, max_length=40)] | None = None
-    format: Literal["jsonl", "csv"] = "jsonl"
+    since: Annotated[Instant, BeforeValidator(_plus_restored)] | None = Field(
+        None, description="Only what happened at or after this time (RFC 3339 with an offset)"
+    )
+    until: Annotated[Instant, BeforeValidator(_plus_restored)] | None = Field(
+        None, description="Only what happened before this time (RFC 3339 with an offset)"
+    )
+    phone: PhoneText | None = Field(
+        None, description="Only what concerns this number (any common format with its prefix)"
+    )
+    format: Literal["jsonl", "csv"] = Field(
+        "jsonl", description="jsonl: one JSON object per line; csv: a header and a line per row"
+    )
 
 
-def _window() -> tuple[audit.Window, str]:
-    """The export's window and format from the query string; 422 naming a bad parameter."""
-    try:
-        query = AuditQuery.model_validate(request.args.to_dict())
-    except ValidationError as error:
-        raise validation_failed(error) from None
+def _window(query: AuditQuery) -> tuple[audit.Window, str]:
+    """The export's window and format; 422 naming a bad parameter."""
     if query.since and query.until and query.since >= query.until:
         raise invalid("until", "must be after since")
     subject = None
@@ -66,8 +65,8 @@ def _window() -> tuple[audit.Window, str]:
     return audit.Window(query.since, query.until, subject), query.format
 
 
-def _export(name: str, batches: audit.Batches, columns: list[str]) -> Response:
-    window, fmt = _window()
+def _export(name: str, batches: audit.Batches, columns: list[str], query: AuditQuery) -> Response:
+    window, fmt = _window(query)
     svc = services()
     response = Response(
         audit.streamed(batches, svc.db, window, fmt, columns), mimetype=MEDIA_TYPES[fmt]
@@ -84,15 +83,15 @@ def _export(name: str, batches: audit.Batches, columns: list[str]) -> Response:
     method="GET",
     summary="Every consent ledger record, with its evidence (streamed)",
     scope="audit:read",
-    query=QUERY,
+    query=AuditQuery,
     responses={
         200: ("JSON lines or CSV, one ledger record each", ConsentRecordOut, STREAMED),
         **ERRORS,
     },
 )
-def consents() -> Response:
+def consents(query: AuditQuery) -> Response:
     """Stream the ledger in order, filtered by time and number."""
-    return _export("consents", audit.consent_rows, audit.CONSENT_COLUMNS)
+    return _export("consents", audit.consent_rows, audit.CONSENT_COLUMNS, query)
 
 
 @route(
@@ -101,12 +100,12 @@ def consents() -> Response:
     method="GET",
     summary="Every text decided, with its consent record and delivery history (streamed)",
     scope="audit:read",
-    query=QUERY,
+    query=AuditQuery,
     responses={200: ("JSON lines or CSV, one text each", MessageOut, STREAMED), **ERRORS},
 )
-def messages() -> Response:
+def messages(query: AuditQuery) -> Response:
     """Stream the message log in order, filtered by time and number."""
-    return _export("messages", audit.message_rows, audit.MESSAGE_COLUMNS)
+    return _export("messages", audit.message_rows, audit.MESSAGE_COLUMNS, query)
 
 
 @route(

@@ -15,6 +15,7 @@ from notifier.schemas import (
     ConsentRecordOut,
     ConsentRequest,
     ConsentStatusOut,
+    PhoneText,
     Problem,
 )
 from notifier.services import current as services
@@ -53,6 +54,7 @@ def post_consent(body: ConsentRequest) -> Response:
     method="GET",
     summary="A number's consent state",
     scope="audit:read",
+    params={"phone": PhoneText},
     responses={
         200: ("State per purpose and full history", ConsentStatusOut),
         422: ("Not a phone number", Problem),

@@ -6,6 +6,7 @@ import json
 
 from flask import Blueprint, Response, request
 
+from notifier.api.reading import refuse_nul
 from notifier.api.routing import caller, route
 from notifier.errors import invalid
 from notifier.events import accept
@@ -38,6 +39,7 @@ def post_event(body: EventIn) -> Response:
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
         raise invalid("Idempotency-Key", f"must be at most {MAX_IDEMPOTENCY_KEY} characters")
+    refuse_nul({"Idempotency-Key": key})
     status, answer = accept.accept(services().work, caller(), body, key)
     # Per-ticket events answer `notifications`, queue-wide ones `recipients`: never both.
     fields = {k: v for k, v in answer.model_dump(mode="json").items() if v is not None}

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
+from notifier.api.reading import FORM, JSON
 from notifier.api.routing import OPERATIONS, Operation
 
 REF = "#/components/schemas/{model}"
@@ -55,34 +56,82 @@ def _operation(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
         "summary": op.summary,
         "operationId": f"{op.method.lower()}_{op.path.strip('/').replace('/', '_')}",
         "tags": [op.tag],
-        "responses": {},
+        "parameters": _path_parameters(op, schemas) + _query_parameters(op, schemas),
+        "responses": _responses(op, schemas),
     }
-    params = [seg[1:-1] for seg in op.path.split("/") if seg.startswith("{")]
-    result["parameters"] = [
-        {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
-    ] + [
-        {
-            "name": name,
-            "in": "query",
-            "required": False,
-            "description": text,
-            "schema": {"type": "string"},
-        }
-        for name, text in op.query.items()
-    ]
     if op.scope:
         result["security"] = [{"bearer": []}]
         result["description"] = f"Needs an API key with the scope `{op.scope}` (or `admin`)."
-    if op.body is not None:
-        result["requestBody"] = {
+    body = _request_body(op, schemas)
+    if body is not None:
+        result["requestBody"] = body
+    return result
+
+
+def _path_parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    names = [seg[1:-1] for seg in op.path.split("/") if seg.startswith("{")]
+    return [
+        {
+            "name": name,
+            "in": "path",
             "required": True,
-            "content": {"application/json": {"schema": _schema(op.body, schemas, "validation")}},
+            "schema": _schema(op.params.get(name, str), schemas, "validation"),
         }
+        for name in names
+    ]
+
+
+def _query_parameters(op: Operation, schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    if op.query is None:
+        return []
+    model = op.query.model_json_schema(ref_template=REF, mode="validation")
+    schemas.update(model.pop("$defs", {}))
+    required = set(model.get("required", []))
+    found = []
+    for name, schema in model["properties"].items():
+        schema = _without_null(schema)
+        description = schema.pop("description", "")
+        found.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": name in required,
+                "description": description,
+                "schema": schema,
+            }
+        )
+    return found
+
+
+def _request_body(op: Operation, schemas: dict[str, Any]) -> dict[str, Any] | None:
+    if op.body is not None:
+        schema = _schema(op.body, schemas, "validation")
+        return {"required": True, "content": {JSON: {"schema": schema}}}
+    if op.form is not None:
+        form = op.form.model_json_schema(ref_template=REF, mode="validation", by_alias=True)
+        form["properties"] = {k: _without_null(v) for k, v in form["properties"].items()}
+        form["additionalProperties"] = {"type": "string"}  # Twilio sends many more fields
+        return {"required": True, "content": {FORM: {"schema": form}}}
+    return None
+
+
+def _responses(op: Operation, schemas: dict[str, Any]) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
     for status, (text, model, *media) in sorted(op.responses.items()):
         answer: dict[str, Any] = {"description": text}
         if model is not None:
-            default = PROBLEM_JSON if model.__name__ == "Problem" else "application/json"
+            default = PROBLEM_JSON if model.__name__ == "Problem" else JSON
             schema = {"schema": _schema(model, schemas, "serialization")}
             answer["content"] = {kind: schema for kind in (media[0] if media else (default,))}
-        result["responses"][str(status)] = answer
-    return result
+        answers[str(status)] = answer
+    return answers
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    """An optional query or form field's schema: a query string or a form cannot say null."""
+    options = schema.get("anyOf")
+    if not options or {"type": "null"} not in options:
+        return schema
+    kept = [option for option in options if option != {"type": "null"}]
+    rest = {k: v for k, v in schema.items() if k != "anyOf" and not (k == "default" and v is None)}
+    return {**rest, **kept[0]} if len(kept) == 1 else {**rest, "anyOf": kept}

@@ -8,7 +8,7 @@ from notifier.api.routing import caller, json_response, route
 from notifier.compliance import subjects
 from notifier.compliance.exports import ErasureOut, SubjectExport
 from notifier.phones import to_e164
-from notifier.schemas import Problem
+from notifier.schemas import PhoneText, Problem
 from notifier.services import current as services
 
 bp = Blueprint("subjects", __name__)
@@ -25,6 +25,7 @@ ERRORS = {
     method="GET",
     summary="Everything held about a number",
     scope="admin",
+    params={"phone": PhoneText},
     responses={200: ("One JSON document", SubjectExport), **ERRORS},
 )
 def get_subject(phone: str) -> Response:
@@ -39,6 +40,7 @@ def get_subject(phone: str) -> Response:
     method="DELETE",
     summary="Erase a number's personal data",
     scope="admin",
+    params={"phone": PhoneText},
     responses={200: ("What was erased and what was kept", ErasureOut), **ERRORS},
 )
 def delete_subject(phone: str) -> Response:

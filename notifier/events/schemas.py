@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from notifier.schemas import ConsentIn, Decision, Identifier, Locale, Strict
+from notifier.constrained import Instant, PastInstant
+from notifier.schemas import ConsentIn, Decision, Identifier, Locale, PhoneText, Strict
 
 
 class Envelope(Strict):
     """Fields every event carries."""
 
     id: Annotated[str, Field(min_length=1, max_length=200)]
-    occurred_at: AwareDatetime
+    occurred_at: PastInstant
     queue_id: Identifier
 
 
@@ -22,7 +23,7 @@ class JoinedTicket(Strict):
     """The ticket in `ticket.joined`."""
 
     id: Identifier
-    phone: Annotated[str, Field(min_length=3, max_length=40)]
+    phone: PhoneText
     locale: Locale | None = None
     position: int = Field(ge=1, le=1_000_000)
     eta_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
@@ -112,8 +113,8 @@ class QueueDelayed(Envelope):
 class ForecastWindow(Strict):
     """A coming busy window."""
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Instant
+    end: Instant
 
     @model_validator(mode="after")
     def _ordered(self) -> ForecastWindow:

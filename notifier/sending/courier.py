@@ -25,7 +25,7 @@ from consent.policy import Outcome
 from notifier.errors import ProviderError
 from notifier.models import Message, Ticket
 from notifier.phones import mask
-from notifier.sending import confirmations, lifecycle, retries
+from notifier.sending import callbacks, confirmations, lifecycle, retries
 from notifier.sending.decide import Draft, consent_decision
 from notifier.sending.lifecycle import MessageStatus, Source
 from notifier.sending.pacing import SenderPacer
@@ -245,5 +245,5 @@ def _record(unit: UnitOfWork, sent: list[tuple[str, Receipt]], outcome: dict[str
         query = select(Message).where(Message.id.in_(receipts))
         for message in work.session.scalars(query):
             receipt = receipts[message.id]
-            lifecycle.sent(message, receipt.provider_sid, receipt.status, work.now, Source.WORKER)
+            callbacks.sent(work, message, receipt.provider_sid, receipt.status, Source.WORKER)
     outcome.update((message_id, MessageStatus.SENT) for message_id in receipts)

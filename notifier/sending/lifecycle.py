@@ -110,6 +110,8 @@ LIVE = frozenset({S.PENDING, S.SENDING, S.SENT, S.DELIVERED})
 # A worker takes a text due this soon: RQ schedules in whole seconds, so a job may start a
 # little before its text's `send_at`, and refusing it would send the text a minute late.
 EARLY = timedelta(seconds=1)
+# A history step keeps this much of a status a carrier reported (its column's length).
+STATUS_LENGTH = 16
 
 ILLEGAL = Counter(
     "notifier_illegal_transitions_total",
@@ -178,7 +180,11 @@ def note(
     """Write a reported status into the history without moving the message (kept as evidence)."""
     message.history.append(
         StatusStep(
-            status=reported[:16], error_code=error_code, detail=detail, source=source, at=now
+            status=reported[:STATUS_LENGTH],
+            error_code=error_code,
+            detail=detail,
+            source=source,
+            at=now,
         )
     )
 

@@ -81,9 +81,7 @@ def reconcile(unit: UnitOfWork, provider: SmsProvider, message_id: str) -> str:
     with unit() as work:
         message = work.session.get_one(Message, message_id)
         if receipt is not None:
-            lifecycle.sent(
-                message, receipt.provider_sid, receipt.status, work.now, Source.RECONCILE
-            )
+            callbacks.sent(work, message, receipt.provider_sid, receipt.status, Source.RECONCILE)
             return "reconciled: sent"
         retry_at = work.now + timedelta(seconds=backoff(message.attempts))
         _again(work, message, retry_at, Source.RECONCILE, "not at provider")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ def local(day: int, hour: int, minute: int = 0) -> datetime:
 def subscribe(api: Api, phone: str, at: datetime, **ticket: Any) -> None:
     """The customer joins the queue and opts in to peak-hour warnings on the web."""
     body = joined(f"join-{phone}", f"T{phone[-4:]}", phone, **ticket)
+    body["occurred_at"] = body["consent"]["captured_at"] = at.isoformat()
     assert api.event(body).status_code == 202
     grant = {
         "phone": phone,
@@ -48,7 +49,7 @@ def forecast(api: Api, event_id: str, *windows: tuple[datetime, datetime]) -> di
         "id": event_id,
         "type": "queue.peak_forecast",
         "queue_id": "desk",
-        "occurred_at": datetime.now(UTC).isoformat(),
+        "occurred_at": local(1, 9).isoformat(),  # long before any of these tests' clocks
         "windows": [{"start": s.isoformat(), "end": e.isoformat()} for s, e in windows],
     }
     answer = api.event(body)

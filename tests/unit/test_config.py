@@ -78,3 +78,14 @@ def test_development_keeps_a_generated_secret_key_across_starts(tmp_path: Path) 
 
     assert len(first.secret_key) >= 32 and first.secret_key == second.secret_key
     assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_localhost_reply_webhooks_are_for_development_only(tmp_path: Path) -> None:
+    production = {"NOTIFIER_ENV": "production", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+
+    assert settings(tmp_path, REPLY_WEBHOOK_ALLOW_LOCALHOST="true").reply_webhook_allow_localhost
+    assert not settings(tmp_path, **production).reply_webhook_allow_localhost
+    with pytest.raises(ConfigError, match="REPLY_WEBHOOK_ALLOW_LOCALHOST"):
+        settings(tmp_path, REPLY_WEBHOOK_ALLOW_LOCALHOST="true", **production)
+    with pytest.raises(ConfigError, match="REPLY_WEBHOOK_ALLOW_LOCALHOST"):
+        settings(tmp_path, REPLY_WEBHOOK_ALLOW_LOCALHOST="yes please")
