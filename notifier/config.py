@@ -45,6 +45,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     sender_mps: float = 1.0
     relay_after_seconds: float = 5.0
+    ledger_checkpoint_dir: Path | None = None
 
     @property
     def default_sender(self) -> str | None:
@@ -55,6 +56,11 @@ class Settings:
     def status_callback_url(self) -> str:
         """Where Twilio posts delivery status callbacks."""
         return self.public_base_url + "/v1/twilio/status"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Where the ledger's checkpoints are kept outside the database."""
+        return self.ledger_checkpoint_dir or self.var_dir / "ledger"
 
     @property
     def embedded_redis_socket(self) -> Path:
@@ -104,6 +110,7 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         public_base_url=public_base_url,
         secret_key=_secret_key(env, name, var_dir),
         sender_mps=_positive_float(env, "SENDER_MPS", 1.0),
+        ledger_checkpoint_dir=_optional_path(env, "LEDGER_CHECKPOINT_DIR"),
         **twilio,
     )
 
@@ -158,6 +165,11 @@ def _secret_key(env: Mapping[str, str], name: str, var_dir: Path) -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw).resolve() if raw else None
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:

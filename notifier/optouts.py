@@ -13,7 +13,7 @@ from consent.keywords import ReplyKind
 from consent.records import PURPOSES, ConsentFact, opted_out, restorable_grants
 from notifier import ledger, texts
 from notifier.answers import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION, Turn, answer, brand, locale
-from notifier.models import ConsentRecord, LedgerHead, Message
+from notifier.models import ConsentRecord, Message
 from notifier.outbox import set_status
 
 
@@ -93,10 +93,8 @@ def _regrant(turn: Turn, granting: ConsentRecord, purposes: list[str]) -> ledger
 
 
 def _locked_facts(turn: Turn) -> list[ConsentFact]:
-    """The number's records, read under the ledger's lock so two replies cannot interleave."""
-    turn.session.execute(
-        select(LedgerHead.id).where(LedgerHead.id == ledger.HEAD_ID).with_for_update()
-    )
+    """The number's records, read under its own row lock so two replies cannot interleave."""
+    ledger.lock_subject(turn.session, turn.subject, turn.inbound.phone, turn.now)
     return ledger.facts_of(turn.session, turn.subject)
 
 

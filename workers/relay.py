@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from notifier.dispatch import Due
 from notifier.models import Fanout, Message
 from notifier.queue_events import plan_recurring_peaks
+from notifier.sequencer import sequence
 from notifier.services import Services, current
 from workers.deliver import STUCK_AFTER
 
@@ -42,6 +43,7 @@ def relay_once(svc: Services | None = None) -> int:
     if planned:
         log.info("planned %d peak-hour warnings", len(planned))
     moved = svc.dispatcher.enqueue_fanouts(planned)
+    sequence(svc)  # the consent ledger's new records into its tree, under a signed checkpoint
     return moved + _relay_messages(svc, now) + _relay_fanouts(svc, now)
 
 

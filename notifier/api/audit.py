@@ -1,4 +1,4 @@
-"""`/v1/audit/...`: the ledger and the message log for compliance staff; the chain check."""
+"""`/v1/audit/...`: the ledger and the message log for compliance staff; its proofs and checks."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from flask import Blueprint, Response, request
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from notifier import audit
+from notifier import audit, ledger_check, proofs
 from notifier.api.routing import json_response, route, services, validation_failed
 from notifier.errors import invalid
-from notifier.exports import MessageOut, VerifyOut
+from notifier.exports import MessageOut
 from notifier.phones import to_e164
 from notifier.schemas import ConsentRecordOut, Problem
 
@@ -112,13 +112,68 @@ def messages() -> Response:
     bp,
     "/v1/audit/verify",
     method="GET",
-    summary="Check the consent ledger's hash chain",
+    summary="Check the consent ledger against its Merkle tree and its signed checkpoints",
     scope="audit:read",
     responses={
-        200: ("Whether the chain holds, and its first bad record", VerifyOut),
+        200: (
+            "Whether the ledger holds; if not, what was found and the first bad record",
+            ledger_check.VerifyOut,
+        ),
         **AUTH_ERRORS,
     },
 )
 def verify() -> Response:
-    """Recompute the chain and name the first record that no longer matches."""
-    return json_response(audit.verify(services()))
+    """Recompute the tree from the records and hold it against every checkpoint."""
+    return json_response(ledger_check.verify(services()))
+
+
+TREE_ERRORS = {
+    **AUTH_ERRORS,
+    404: ("No such record or checkpoint", Problem),
+    500: ("The stored tree is damaged (see /v1/audit/verify)", Problem),
+}
+
+
+@route(
+    bp,
+    "/v1/audit/proof/<record_id>",
+    method="GET",
+    summary="A ledger record's inclusion proof against the newest signed checkpoint",
+    scope="audit:read",
+    responses={
+        200: (
+            "The record's leaf, its RFC 9162 audit path and the checkpoint",
+            proofs.InclusionProofOut,
+        ),
+        409: ("The record is not in the tree yet, or was changed after it was logged", Problem),
+        **TREE_ERRORS,
+    },
+)
+def proof(record_id: str) -> Response:
+    """Prove that the record is in the tree the newest checkpoint signs."""
+    return json_response(proofs.inclusion(services(), record_id))
+
+
+@route(
+    bp,
+    "/v1/audit/consistency",
+    method="GET",
+    summary="Proof that one signed checkpoint's tree is the beginning of a later one's",
+    scope="audit:read",
+    query={
+        "first": "The earlier checkpoint, by the number of records it covers",
+        "second": "The later checkpoint, by the number of records it covers",
+    },
+    responses={
+        200: ("Both checkpoints and the RFC 9162 consistency proof", proofs.ConsistencyProofOut),
+        422: ("A query parameter is invalid", Problem),
+        **TREE_ERRORS,
+    },
+)
+def consistency() -> Response:
+    """Prove that the ledger only grew between two checkpoints."""
+    try:
+        query = proofs.ConsistencyQuery.model_validate(request.args.to_dict())
+    except ValidationError as error:
+        raise validation_failed(error) from None
+    return json_response(proofs.consistency(services(), query))

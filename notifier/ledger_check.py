@@ -1,0 +1,172 @@
+"""`/v1/audit/verify`: the consent ledger held against its tree and every signed checkpoint.
+
+The check reads a fixed moment while the service goes on writing: first how long the
+checkpoint file is (a line reaches the file only after its checkpoint committed), then, in
+one statement, how many leaves and checkpoints the database holds. It reads only up to
+those, in short keyset batches, and hands the streams to `consent.log_audit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Literal, get_args
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+
+from consent.ledger import StoredRecord
+from consent.log_audit import Finding, Leaf, LogInput, check_log
+from notifier import checkpoints
+from notifier.ledger import stored
+from notifier.models import (
+    ConsentRecord,
+    LedgerCheckpoint,
+    LedgerLeaf,
+    LedgerPending,
+    LedgerTree,
+)
+from notifier.proofs import CheckpointOut
+from notifier.services import Services
+
+BATCH = 1000
+FindingName = Literal[
+    "record_changed",
+    "record_deleted",
+    "newest_records_deleted",
+    "history_rewritten",
+    "record_added",
+    "checkpoint_forged",
+    "tree_damaged",
+    "checkpoint_not_kept_outside",
+]
+assert set(get_args(FindingName)) == {str(f) for f in Finding}  # the schema names every one
+
+
+class VerifyOut(BaseModel):
+    """`GET /v1/audit/verify`: whether the ledger matches its tree and signed checkpoints."""
+
+    ok: bool
+    records: int
+    tree_size: int
+    waiting: int
+    root: str
+    checkpoint: CheckpointOut | None
+    finding: FindingName | None = None
+    problem: str | None = None
+    first_bad_record: str | None = None
+    first_bad_seq: int | None = None
+    first_bad_leaf: int | None = None
+
+
+def verify(svc: Services) -> VerifyOut:
+    """Recompute the tree from the records and hold it against every checkpoint."""
+    path = checkpoints.file_path(svc.settings)
+    length = checkpoints.file_length(path)
+    with svc.db.session() as session:
+        moment = session.execute(
+            select(
+                select(func.count()).select_from(ConsentRecord).scalar_subquery(),
+                select(func.coalesce(func.max(LedgerLeaf.leaf_index) + 1, 0)).scalar_subquery(),
+                select(func.coalesce(func.max(LedgerCheckpoint.tree_size), 0)).scalar_subquery(),
+                select(LedgerTree.size).scalar_subquery(),
+                select(LedgerTree.root).scalar_subquery(),
+            )
+        ).one()
+        records, leaves, signed, size, root = moment
+        newest = checkpoints.latest(session)
+        shown = CheckpointOut.model_validate(newest) if newest is not None else None
+    waiting = _Counted(_waiting(svc))
+    report = check_log(
+        checkpoints.signing_key(svc.settings.secret_key),
+        LogInput(
+            leaves=_leaves(svc, leaves),
+            database=checkpoints.in_database(svc.db, signed),
+            file=checkpoints.in_file(path, length),
+            waiting=waiting,
+            lost_from_queue=_lost_from_queue(svc),
+            state=(size, root) if size is not None else None,
+        ),
+        svc.clock.now(),
+    )
+    problem = report.problem
+    return VerifyOut(
+        ok=report.ok,
+        records=records,
+        tree_size=report.tree_size,
+        waiting=waiting.count,
+        root=report.root,
+        checkpoint=shown,
+        finding=problem.finding.value if problem else None,
+        problem=problem.text if problem else None,
+        first_bad_record=problem.record_id if problem else None,
+        first_bad_seq=problem.seq if problem else None,
+        first_bad_leaf=problem.leaf if problem else None,
+    )
+
+
+def _leaves(svc: Services, count: int) -> Iterator[Leaf]:
+    """The first `count` leaves in order, each with its record if the table still has it."""
+    last = -1
+    while True:
+        with svc.db.session() as session:
+            rows = session.execute(
+                select(LedgerLeaf, ConsentRecord)
+                .outerjoin(ConsentRecord, ConsentRecord.seq == LedgerLeaf.seq)
+                .where(LedgerLeaf.leaf_index > last, LedgerLeaf.leaf_index < count)
+                .order_by(LedgerLeaf.leaf_index)
+                .limit(BATCH)
+            ).all()
+            batch = [
+                Leaf(leaf.leaf_index, leaf.seq, leaf.hash, stored(row) if row else None)
+                for leaf, row in rows
+            ]
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1].index
+
+
+def _waiting(svc: Services) -> Iterator[tuple[StoredRecord, bool]]:
+    """The records not in the tree, and whether each is queued for it."""
+    last = 0
+    while True:
+        with svc.db.session() as session:
+            rows = session.execute(
+                select(ConsentRecord, LedgerPending.seq)
+                .outerjoin(LedgerLeaf, LedgerLeaf.seq == ConsentRecord.seq)
+                .outerjoin(LedgerPending, LedgerPending.seq == ConsentRecord.seq)
+                .where(LedgerLeaf.seq.is_(None), ConsentRecord.seq > last)
+                .order_by(ConsentRecord.seq)
+                .limit(BATCH)
+            ).all()
+            batch = [(stored(row), queued is not None) for row, queued in rows]
+        if not batch:
+            return
+        yield from batch
+        last = batch[-1][0].seq
+
+
+def _lost_from_queue(svc: Services) -> list[int]:
+    """Numbers queued for the tree whose record is gone."""
+    with svc.db.session() as session:
+        return list(
+            session.scalars(
+                select(LedgerPending.seq)
+                .outerjoin(ConsentRecord, ConsentRecord.seq == LedgerPending.seq)
+                .where(ConsentRecord.seq.is_(None))
+                .order_by(LedgerPending.seq)
+            )
+        )
+
+
+class _Counted:
+    """Passes items on and counts them."""
+
+    def __init__(self, items: Iterator[tuple[StoredRecord, bool]]) -> None:
+        self.items = items
+        self.count = 0
+
+    def __iter__(self) -> Iterator[tuple[StoredRecord, bool]]:
+        for item in self.items:
+            self.count += 1
+            yield item
