@@ -7,18 +7,7 @@ checkpoint's root to the same recomputed tree is what makes consecutive checkpoi
 consistent, and it is a stronger check than a consistency proof, which would trust the stored
 nodes. It reads each stream once, in order, and keeps only the tree's right edge in memory.
 
-Each finding names the first bad record (or leaf) it can, in plain words:
-- record_changed: a record no longer hashes to its leaf (or to its own stored hash);
-- record_deleted: the tree (or the sequencer's queue) holds a record the table lost;
-- newest_records_deleted: the newest records are gone, from the table or from the tree too,
-  while a checkpoint still counts them;
-- history_rewritten: the records no longer give a signed root, though each still matches the
-  leaf stored for it: the table and its tree were written anew;
-- record_added: a record is neither in the tree nor waiting for it (written behind the
-  service's back);
-- checkpoint_forged: a checkpoint's signature was not made with this service's key;
-- tree_damaged: the stored tree itself lost a leaf or disagrees with the sequencer's state;
-- checkpoint_not_kept_outside: the database's newest checkpoint never reached the file.
+Each finding (`Finding`) names, in plain words, the first bad record or leaf it can.
 """
 
 from __future__ import annotations
@@ -27,27 +16,14 @@ import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from consent.checkpoints import Checkpoint, is_signed_by
+from consent.findings import Finding, LogReport, Problem
 from consent.ledger import StoredRecord, record_leaf, stored_hash_holds
 from consent.merkle import Node, extend, fold
 
 # The file is written right after the database commits, and caught up on the next run.
 FILE_GRACE = timedelta(minutes=2)
-
-
-class Finding(StrEnum):
-    """What kind of damage was found."""
-
-    RECORD_CHANGED = "record_changed"
-    RECORD_DELETED = "record_deleted"
-    NEWEST_DELETED = "newest_records_deleted"
-    HISTORY_REWRITTEN = "history_rewritten"
-    RECORD_ADDED = "record_added"
-    CHECKPOINT_FORGED = "checkpoint_forged"
-    TREE_DAMAGED = "tree_damaged"
-    NOT_KEPT_OUTSIDE = "checkpoint_not_kept_outside"
 
 
 @dataclass(frozen=True)
@@ -69,31 +45,6 @@ class Kept:
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One finding, with the first record (or leaf) it concerns."""
-
-    finding: Finding
-    text: str
-    record_id: str | None = None
-    seq: int | None = None
-    leaf: int | None = None
-
-
-@dataclass(frozen=True)
-class LogReport:
-    """The outcome: the recomputed tree, and the first problem if any."""
-
-    tree_size: int
-    root: str
-    problem: Problem | None
-
-    @property
-    def ok(self) -> bool:
-        """Whether nothing was found."""
-        return self.problem is None
-
-
-@dataclass(frozen=True)
 class LogInput:
     """Everything the checker reads; each stream in order (leaves by index, checkpoints by size)."""
 
@@ -103,6 +54,7 @@ class LogInput:
     waiting: Iterable[tuple[StoredRecord, bool]]  # not in the tree; True if queued for it
     lost_from_queue: Iterable[int]  # seqs queued for the tree whose record is gone
     state: tuple[int, str] | None  # the sequencer's (size, root), if it has run
+    edge_root: str | None = None  # the root the stored right-edge nodes give; None if missing
 
 
 def check_log(key: bytes, data: LogInput, now: datetime) -> LogReport:
@@ -245,7 +197,7 @@ class _Audit:
                 f"Record #{seq} was deleted before it was folded into the tree.",
                 seq=seq,
             )
-        self._state(data.state)
+        self._state(data.state, data.edge_root)
         self._kept_outside(now)
 
     def _waiting(self, record: StoredRecord, queued: bool) -> None:
@@ -260,7 +212,7 @@ class _Audit:
                 seq=record.seq,
             )
 
-    def _state(self, state: tuple[int, str] | None) -> None:
+    def _state(self, state: tuple[int, str] | None, edge_root: str | None) -> None:
         root = fold([n.hash for n in self.edge]).hex()
         if (state or (0, root)) != (self.size, root):
             size = state[0] if state else 0
@@ -268,6 +220,13 @@ class _Audit:
                 Finding.TREE_DAMAGED,
                 f"The sequencer's state ({size} records) does not match the tree's"
                 f" {self.size} leaves.",
+            )
+        elif edge_root != root:
+            # The next fold and every proof build on these nodes.
+            self._found(
+                Finding.TREE_DAMAGED,
+                "The tree's stored nodes are missing or do not give its root: proofs and the"
+                " next fold would be wrong.",
             )
 
     def _kept_outside(self, now: datetime) -> None:

@@ -13,10 +13,13 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from consent.findings import Finding
 from consent.ledger import StoredRecord
-from consent.log_audit import Finding, Leaf, LogInput, check_log
-from notifier import checkpoints
+from consent.log_audit import Leaf, LogInput, check_log
+from consent.merkle import fold, subtrees
+from notifier import checkpoints, tree
 from notifier.ledger import stored
 from notifier.models import (
     ConsentRecord,
@@ -75,6 +78,7 @@ def verify(svc: Services) -> VerifyOut:
         records, leaves, signed, size, root = moment
         newest = checkpoints.latest(session)
         shown = CheckpointOut.model_validate(newest) if newest is not None else None
+        edge_root = _edge_root(session, leaves)
     waiting = _Counted(_waiting(svc))
     report = check_log(
         checkpoints.signing_key(svc.settings.secret_key),
@@ -85,6 +89,7 @@ def verify(svc: Services) -> VerifyOut:
             waiting=waiting,
             lost_from_queue=_lost_from_queue(svc),
             state=(size, root) if size is not None else None,
+            edge_root=edge_root,
         ),
         svc.clock.now(),
     )
@@ -102,6 +107,16 @@ def verify(svc: Services) -> VerifyOut:
         first_bad_seq=problem.seq if problem else None,
         first_bad_leaf=problem.leaf if problem else None,
     )
+
+
+def _edge_root(session: Session, size: int) -> str | None:
+    """The root the stored right-edge nodes give (what the next fold builds on)."""
+    keys = subtrees(0, size)
+    try:
+        known = tree.stored_nodes(session, keys)
+    except tree.TreeDamagedError:
+        return None
+    return fold([known[key] for key in keys]).hex()
 
 
 def _leaves(svc: Services, count: int) -> Iterator[Leaf]:

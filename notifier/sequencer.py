@@ -24,13 +24,14 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consent.checkpoints import sign
 from notifier import checkpoints
 from notifier.models import ConsentRecord, LedgerCheckpoint, LedgerPending, LedgerTree
 from notifier.services import Services
-from notifier.tree import fold_in
+from notifier.tree import TreeDamagedError, fold_in
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +46,16 @@ def sequence(svc: Services) -> int:
     """Fold the waiting records into the tree, a signed checkpoint per batch; answer how many."""
     key = checkpoints.signing_key(svc.settings.secret_key)
     folded = 0
-    for _ in range(MAX_BATCHES):
-        with svc.db.session() as session:
-            added = _fold_batch(session, key, svc)
-        folded += added
-        if added < BATCH:
-            break
+    try:
+        for _ in range(MAX_BATCHES):
+            with svc.db.session() as session:
+                added = _fold_batch(session, key, svc)
+            folded += added
+            if added < BATCH:
+                break
+    except (TreeDamagedError, IntegrityError) as error:
+        # Someone changed the stored tree; the relay's other work must go on regardless.
+        log.error("the ledger's tree cannot grow until it is repaired: %s", error)
     try:
         keep_outside(svc)
     except OSError as error:

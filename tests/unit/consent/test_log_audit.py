@@ -6,8 +6,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from consent.checkpoints import Checkpoint, sign
+from consent.findings import Finding, LogReport
 from consent.ledger import GENESIS, StoredRecord, chain_hash, record_leaf
-from consent.log_audit import FILE_GRACE, Finding, Leaf, LogInput, LogReport, check_log
+from consent.log_audit import FILE_GRACE, Leaf, LogInput, check_log
 from consent.merkle import EMPTY_ROOT, Node, extend, fold
 
 KEY = b"k" * 32
@@ -53,6 +54,7 @@ class Log:
             waiting=[],
             lost_from_queue=[],
             state=(len(self.leaves), self.root),
+            edge_root=self.root,
         )
         return check_log(KEY, replace(data, **changes), LATER)  # type: ignore[arg-type]
 
@@ -76,7 +78,7 @@ def test_an_intact_ledger_holds_and_reports_its_root() -> None:
 
 
 def test_an_empty_ledger_holds() -> None:
-    report = Log().check(state=(0, EMPTY_ROOT.hex()))
+    report = Log().check(state=(0, EMPTY_ROOT.hex()), edge_root=EMPTY_ROOT.hex())
 
     assert (report.ok, report.tree_size, report.root) == (True, 0, EMPTY_ROOT.hex())
 
@@ -180,7 +182,9 @@ def test_a_record_deleted_while_queued_is_named() -> None:
 
 def test_the_file_must_hold_the_newest_checkpoint_once_the_grace_is_over() -> None:
     log = three_batches()
-    data = LogInput(log.leaves, log.checkpoints, log.checkpoints[:-1], [], [], (4, log.root))
+    data = LogInput(
+        log.leaves, log.checkpoints, log.checkpoints[:-1], [], [], (4, log.root), log.root
+    )
 
     assert check_log(KEY, data, T0 + timedelta(seconds=5)).ok
     late = check_log(KEY, replace(data, file=log.checkpoints[:-1]), LATER)
@@ -202,6 +206,7 @@ def test_a_leaf_missing_from_the_stored_tree_or_a_wrong_state_is_named() -> None
 
     assert named(log.check(leaves=gap))[:1] == (Finding.TREE_DAMAGED,)
     assert named(log.check(state=(3, log.root)))[0] == Finding.TREE_DAMAGED
+    assert named(log.check(edge_root=None))[0] == Finding.TREE_DAMAGED
 
 
 def test_records_chained_before_the_tree_are_checked_by_their_chain_hash() -> None:
