@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from consent.checkpoints import is_signed_by
 from consent.ledger import record_leaf
-from notifier import checkpoints, ledger, ledger_check
+from notifier import checkpoints, ledger, ledger_check, proofs, subjects
 from notifier.clock import FixedClock
 from notifier.config import load_settings
 from notifier.models import ConsentRecord, LedgerLeaf, Subject
@@ -321,3 +321,17 @@ def test_a_damaged_tree_is_named_and_stops_folding_but_not_the_relay(svc: Servic
         2,
         1,
     )
+
+
+def test_erasure_keeps_the_tree_whole_and_every_record_provable(svc: Services) -> None:
+    granted = append(svc, PHONES[0])
+    sequence(svc)
+
+    erased = subjects.erase(svc, PHONES[0], "key:admin")
+    sequence(svc)
+
+    report = ledger_check.verify(svc)
+    assert (report.ok, report.tree_size) == (True, 2)
+    for record_id in (granted.id, erased.revocation_record_id):
+        assert record_id is not None
+        assert proofs.inclusion(svc, record_id).tree_size == 2
