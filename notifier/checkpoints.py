@@ -112,9 +112,12 @@ def in_file(path: Path, length: int) -> Iterator[Checkpoint]:
     """The file's checkpoints in its first `length` bytes (what was there when a check began)."""
     if length <= 0:
         return
-    size = 0
+    size, read = 0, 0
     with path.open("rb") as file:
-        for raw in file.read(length).splitlines():
+        for raw in file:  # line by line: the file grows by a line per fold, for years
+            read += len(raw)
+            if read > length:
+                return  # written after the check began
             if not raw.strip():
                 continue
             checkpoint = from_line(raw.decode("utf-8", "replace"))

@@ -335,3 +335,16 @@ def test_erasure_keeps_the_tree_whole_and_every_record_provable(svc: Services) -
     for record_id in (granted.id, erased.revocation_record_id):
         assert record_id is not None
         assert proofs.inclusion(svc, record_id).tree_size == 2
+
+
+def test_a_line_written_into_the_checkpoint_file_by_hand_is_named(svc: Services) -> None:
+    append(svc, PHONES[0])
+    sequence(svc)
+    path = checkpoints.file_path(svc.settings)
+    with path.open("a") as file:
+        file.write('{"tree_size": 1, "root": "forged"}\n')
+
+    report = ledger_check.verify(svc)
+
+    assert (report.ok, report.finding) == (False, "checkpoint_forged")
+    assert "signature this service did not make" in (report.problem or "")
