@@ -1,12 +1,21 @@
-"""The consent ledger's hash chain: canonical encoding, link hashes and verification."""
+"""The consent ledger's record hashes: canonical encoding, the tree leaf, the chain before it.
+
+A record is hashed over its canonical JSON (sorted keys, compact, UTF-8). Since the ledger
+became a Merkle tree, a record's leaf is `leaf_hash(canonical(fields))` and its stored `hash`
+is that leaf in hex. Records appended before then were chained one to the next (`prev_hash`,
+`hash = chain_hash(prev_hash, fields)`); they keep those hashes and became the tree's first
+leaves, so both are checked.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+
+from consent.merkle import leaf_hash
 
 GENESIS: str = "0" * 64
 
@@ -24,49 +33,32 @@ def canonical(fields: Mapping[str, object]) -> bytes:
     return text.encode("utf-8")
 
 
+def record_leaf(fields: Mapping[str, object]) -> bytes:
+    """The tree leaf of a record with these fields."""
+    return leaf_hash(canonical(fields))
+
+
 def chain_hash(prev_hash: str, fields: Mapping[str, object]) -> str:
-    """The hash of a record chained after the record whose hash is `prev_hash`."""
+    """The hash of a record chained after the record whose hash is `prev_hash` (before the tree)."""
     return hashlib.sha256(prev_hash.encode("utf-8") + b"\n" + canonical(fields)).hexdigest()
 
 
 @dataclass(frozen=True)
-class ChainLink:
-    """One stored record as the chain sees it: its fields and the hashes stored with it."""
+class StoredRecord:
+    """A record as the table holds it: its hashed fields and the hashes stored with it."""
 
-    seq: int
     record_id: str
+    seq: int
     fields: Mapping[str, object]
-    prev_hash: str
+    prev_hash: str | None
     hash: str
 
 
-@dataclass(frozen=True)
-class ChainReport:
-    """The outcome of verifying the chain, naming the first record that does not match."""
-
-    ok: bool
-    records: int
-    head: str
-    first_bad_record: str | None
-    first_bad_seq: int | None
-
-
-def verify_chain(links: Iterable[ChainLink]) -> ChainReport:
-    """Recompute the chain over links in seq order and name the first link that breaks it."""
-    head, records, previous_seq = GENESIS, 0, None
-    bad: ChainLink | None = None
-    for link in links:
-        records += 1
-        if bad is not None:
-            continue  # keep counting, so that `records` is the whole ledger
-        in_order = previous_seq is None or link.seq > previous_seq
-        if in_order and link.prev_hash == head and chain_hash(head, link.fields) == link.hash:
-            head, previous_seq = link.hash, link.seq
-        else:
-            bad = link
-    if bad is None:
-        return ChainReport(True, records, head, None, None)
-    return ChainReport(False, records, head, bad.record_id, bad.seq)
+def stored_hash_holds(record: StoredRecord, leaf: bytes) -> bool:
+    """Whether the record's own stored hash still matches its fields (its chain hash if chained)."""
+    if record.prev_hash is None:
+        return record.hash == leaf.hex()
+    return record.hash == chain_hash(record.prev_hash, record.fields)
 
 
 def _encode(value: object) -> object:

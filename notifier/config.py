@@ -47,6 +47,7 @@ class Settings:
     relay_after_seconds: float = 5.0
     # Reply webhooks may be plain http on this machine (development only; see inbound.destinations)
     reply_webhook_allow_localhost: bool = False
+    ledger_checkpoint_dir: Path | None = None
 
     @property
     def default_sender(self) -> str | None:
@@ -57,6 +58,11 @@ class Settings:
     def status_callback_url(self) -> str:
         """Where Twilio posts delivery status callbacks."""
         return self.public_base_url + "/v1/twilio/status"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        """Where the ledger's checkpoints are kept outside the database."""
+        return self.ledger_checkpoint_dir or self.var_dir / "ledger"
 
     @property
     def embedded_redis_socket(self) -> Path:
@@ -107,6 +113,7 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         secret_key=_secret_key(env, name, var_dir),
         sender_mps=_positive_float(env, "SENDER_MPS", 1.0),
         reply_webhook_allow_localhost=_localhost_webhooks(env, name),
+        ledger_checkpoint_dir=_optional_path(env, "LEDGER_CHECKPOINT_DIR"),
         **twilio,
     )
 
@@ -168,6 +175,11 @@ def _localhost_webhooks(env: Mapping[str, str], name: str) -> bool:
     if allowed and name == "production":
         raise ConfigError("REPLY_WEBHOOK_ALLOW_LOCALHOST is for development, not production")
     return allowed
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    raw = env.get(name)
+    return Path(raw).resolve() if raw else None
 
 
 def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:

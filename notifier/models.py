@@ -6,7 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    Integer,
+    Sequence,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from notifier.db import Base
@@ -227,14 +237,18 @@ class Suppression(Base):
     created_at: Mapped[datetime]
 
 
+# Numbers the ledger's records without a lock (PostgreSQL; SQLite has one writer at a time).
+CONSENT_SEQ = Sequence("consent_records_seq")
+
+
 class ConsentRecord(Base):
-    """One entry of the append-only, hash-chained consent ledger."""
+    """One entry of the append-only consent ledger, a leaf of its Merkle tree once sequenced."""
 
     __tablename__ = "consent_records"
     __table_args__ = (Index("ix_consent_records_subject", "subject", "seq"),)
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    seq: Mapped[int] = mapped_column(Integer, CONSENT_SEQ, unique=True)
     subject: Mapped[str] = mapped_column(String(64))
     purposes: Mapped[list[str]] = mapped_column(JSON)
     action: Mapped[str] = mapped_column(String(8))
@@ -247,18 +261,59 @@ class ConsentRecord(Base):
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
     source: Mapped[str] = mapped_column(String(100))
     jurisdiction: Mapped[str] = mapped_column(String(8))
-    prev_hash: Mapped[str] = mapped_column(String(64))
+    # Set only on records chained one to the next before the ledger became a tree.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
 
-class LedgerHead(Base):
-    """The ledger's last sequence number and hash; its row lock orders appends."""
+class LedgerPending(Base):
+    """A record appended but not yet in the tree: the sequencer's queue, emptied as it folds."""
 
-    __tablename__ = "ledger_head"
+    __tablename__ = "ledger_pending"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int]
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class LedgerLeaf(Base):
+    """A record's place in the Merkle tree, given by the sequencer, and its leaf hash."""
+
+    __tablename__ = "ledger_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerNode(Base):
+    """A complete subtree above the leaves: level L, index i covers leaves [i*2^L, (i+1)*2^L)."""
+
+    __tablename__ = "ledger_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerTree(Base):
+    """The tree's size and root as the sequencer left them; its row lock lets one fold at once."""
+
+    __tablename__ = "ledger_tree"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int]
+    root: Mapped[str] = mapped_column(String(64))
+
+
+class LedgerCheckpoint(Base):
+    """A signed statement of the tree's size and root; a copy is kept in a file outside."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root: Mapped[str] = mapped_column(String(64))
+    signed_at: Mapped[datetime]
+    key_id: Mapped[str] = mapped_column(String(16))
+    signature: Mapped[str] = mapped_column(String(64))
 
 
 class InboundReply(Base):

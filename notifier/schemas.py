@@ -209,7 +209,7 @@ class ConsentRecordOut(BaseModel):
     evidence: dict[str, Any]
     source: str
     jurisdiction: str
-    prev_hash: str
+    prev_hash: str | None
     hash: str
 
 

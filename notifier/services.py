@@ -13,6 +13,7 @@ from flask import Flask, current_app
 from redis import Redis
 
 from notifier.clock import Clock, SystemClock
+from notifier.compliance.checkpoints import Notary
 from notifier.compliance.keys import KeyCache
 from notifier.config import Settings
 from notifier.db import Database
@@ -42,6 +43,7 @@ class Services:
     pacer: SenderPacer
     work: UnitOfWork
     keys: KeyCache
+    notary: Notary
 
 
 def make_provider(settings: Settings) -> SmsProvider:
@@ -88,6 +90,7 @@ def build_services(
         pacer=SenderPacer(redis, settings.sender_mps),
         work=UnitOfWork(db, clock, dispatcher, pseudonymize, fallback_sender(settings)),
         keys=KeyCache(),
+        notary=Notary.of(settings, db, clock),
     )
 
 

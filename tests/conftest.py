@@ -21,6 +21,7 @@ from flask import Flask
 from rq.job import Job
 from werkzeug.serving import make_server
 
+from consent.merkle import EMPTY_ROOT
 from notifier import embedded_redis, migrate
 from notifier.app import create_app
 from notifier.clock import FixedClock
@@ -48,6 +49,10 @@ TABLES = (
     "inbound_replies",
     "fanouts",
     "early_callbacks",
+    "ledger_pending",
+    "ledger_leaves",
+    "ledger_nodes",
+    "ledger_checkpoints",
 )
 
 
@@ -89,8 +94,9 @@ def empty_postgres(url: str) -> None:
     engine = make_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
-        conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
-        conn.execute(sa.text("UPDATE ledger_head SET seq = 0, hash = :g"), {"g": "0" * 64})
+        # RESTART IDENTITY numbers the ledger's records from 1 again (its sequence is owned).
+        conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
+        conn.execute(sa.text("UPDATE ledger_tree SET size = 0, root = :r"), {"r": EMPTY_ROOT.hex()})
     engine.dispose()
 
 

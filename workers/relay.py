@@ -20,6 +20,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from notifier.compliance.sequencer import sequence
 from notifier.events.fanouts import plan_recurring_peaks
 from notifier.models import Fanout, Message
 from notifier.sending import callbacks
@@ -46,6 +47,8 @@ def relay_once(svc: Services) -> int:
     moved = svc.dispatcher.enqueue_fanouts(planned)
     if applied := callbacks.sweep(svc.work):
         log.info("applied %d status callbacks that came before their text's id", applied)
+    # The ledger's new records go into its tree, under a signed checkpoint.
+    sequence(svc.notary)
     return moved + _relay_messages(svc, now) + _relay_fanouts(svc, now)
 
 

@@ -1,4 +1,4 @@
-"""`/v1/audit/...`: the ledger and the message log for compliance staff; the chain check."""
+"""`/v1/audit/...`: the ledger and the message log for compliance staff; its proofs and checks."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from flask import Blueprint, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from notifier.api.routing import json_response, route
-from notifier.compliance import audit
-from notifier.compliance.exports import MessageOut, VerifyOut
+from notifier.compliance import audit, ledger_check, proofs
+from notifier.compliance.exports import MessageOut
 from notifier.constrained import Instant
 from notifier.errors import invalid
 from notifier.phones import to_e164
-from notifier.schemas import ConsentRecordOut, PhoneText, Problem
+from notifier.schemas import ConsentRecordOut, Identifier, PhoneText, Problem
 from notifier.services import current as services
 
 bp = Blueprint("audit", __name__)
@@ -112,13 +112,62 @@ def messages(query: AuditQuery) -> Response:
     bp,
     "/v1/audit/verify",
     method="GET",
-    summary="Check the consent ledger's hash chain",
+    summary="Check the consent ledger against its Merkle tree and its signed checkpoints",
     scope="audit:read",
     responses={
-        200: ("Whether the chain holds, and its first bad record", VerifyOut),
+        200: (
+            "Whether the ledger holds; if not, what was found and the first bad record",
+            ledger_check.VerifyOut,
+        ),
         **AUTH_ERRORS,
     },
 )
 def verify() -> Response:
-    """Recompute the chain and name the first record that no longer matches."""
-    return json_response(audit.verify(services().db))
+    """Recompute the tree from the records and hold it against every checkpoint."""
+    return json_response(ledger_check.verify(services().notary))
+
+
+TREE_ERRORS = {
+    **AUTH_ERRORS,
+    404: ("No such record or checkpoint", Problem),
+    500: ("The stored tree is damaged (see /v1/audit/verify)", Problem),
+}
+
+
+@route(
+    bp,
+    "/v1/audit/proof/<record_id>",
+    method="GET",
+    summary="A ledger record's inclusion proof against the newest signed checkpoint",
+    params={"record_id": Identifier},
+    scope="audit:read",
+    responses={
+        200: (
+            "The record's leaf, its RFC 9162 audit path and the checkpoint",
+            proofs.InclusionProofOut,
+        ),
+        409: ("The record is not in the tree yet, or was changed after it was logged", Problem),
+        **TREE_ERRORS,
+    },
+)
+def proof(record_id: str) -> Response:
+    """Prove that the record is in the tree the newest checkpoint signs."""
+    return json_response(proofs.inclusion(services().notary, record_id))
+
+
+@route(
+    bp,
+    "/v1/audit/consistency",
+    method="GET",
+    summary="Proof that one signed checkpoint's tree is the beginning of a later one's",
+    scope="audit:read",
+    query=proofs.ConsistencyQuery,
+    responses={
+        200: ("Both checkpoints and the RFC 9162 consistency proof", proofs.ConsistencyProofOut),
+        422: ("A query parameter is invalid", Problem),
+        **TREE_ERRORS,
+    },
+)
+def consistency(query: proofs.ConsistencyQuery) -> Response:
+    """Prove that the ledger only grew between two checkpoints."""
+    return json_response(proofs.consistency(services().notary, query))

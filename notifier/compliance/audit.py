@@ -1,4 +1,4 @@
-"""Compliance staff's view: the ledger and the message log streamed in batches, the chain checked.
+"""Compliance staff's view: the ledger and the message log streamed in batches.
 
 Exports read in keyset order (ledger by `seq`, messages by `created_at, id`), one short
 transaction per batch, and yield each batch before reading the next: a five-year export never
@@ -18,11 +18,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, or_, select
 
-from consent.ledger import ChainLink, verify_chain
-from notifier.compliance import ledger
-from notifier.compliance.exports import VerifyOut, consent_record_out, flat, message_out
+from notifier.compliance.exports import consent_record_out, flat, message_out
 from notifier.db import Database
-from notifier.models import ConsentRecord, LedgerHead, Message, Subject
+from notifier.models import ConsentRecord, Message, Subject
 
 # Any SELECT, whatever its columns.
 AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
@@ -153,47 +151,6 @@ def _cell(value: object) -> str:
     if text.startswith(_FORMULA_START) and not _NUMBER_LIKE.match(text):
         return "'" + text
     return text
-
-
-def verify(db: Database) -> VerifyOut:
-    """Recompute the hash chain, and hold its end against the ledger head."""
-    with db.session() as session:
-        tail = _Tail()
-        report = verify_chain(tail.follow(ledger.chain(session)))
-        head = session.get_one(LedgerHead, ledger.HEAD_ID)
-        head_seq, head_hash = head.seq, head.hash
-    if not report.ok:
-        return VerifyOut(
-            ok=False,
-            records=report.records,
-            head=report.head,
-            first_bad_record=report.first_bad_record,
-            first_bad_seq=report.first_bad_seq,
-            problem="this record does not match its hash or its link to the one before",
-        )
-    if (tail.seq, report.head) != (head_seq, head_hash):
-        # Deleting the newest records leaves a chain that holds; the head remembers them.
-        return VerifyOut(
-            ok=False,
-            records=report.records,
-            head=report.head,
-            first_bad_seq=min(tail.seq, head_seq) + 1,
-            problem=f"the chain ends at record {tail.seq} but the ledger head says {head_seq}",
-        )
-    return VerifyOut(ok=True, records=report.records, head=report.head)
-
-
-class _Tail:
-    """Remembers the last link of a chain as it streams past."""
-
-    def __init__(self) -> None:
-        self.seq = 0
-
-    def follow(self, links: Iterable[ChainLink]) -> Iterator[ChainLink]:
-        """Pass every link on, noting its seq."""
-        for link in links:
-            self.seq = link.seq
-            yield link
 
 
 Batches = Callable[[Database, Window], Iterator[list[Row]]]

@@ -143,17 +143,6 @@ class ErasureOut(BaseModel):
     kept: str
 
 
-class VerifyOut(BaseModel):
-    """`GET /v1/audit/verify`: whether the hash chain still holds, and where it breaks."""
-
-    ok: bool
-    records: int
-    head: str
-    first_bad_record: str | None = None
-    first_bad_seq: int | None = None
-    problem: str | None = None
-
-
 def message_out(message: Message, relied_on: ConsentRecord | None) -> MessageOut:
     """A message row, its consent record and its history as shown."""
     return MessageOut(

@@ -1,25 +1,38 @@
-"""Storing the consent ledger: appends under one lock, facts for the policy, the chain to verify."""
+"""Storing the consent ledger: appends without a global lock, facts for the policy.
+
+A record is numbered as it is appended (PostgreSQL's sequence; on SQLite, whose writers take
+turns, one past the highest number used) and queued for the sequencer
+(`notifier.compliance.sequencer`), which folds it into the Merkle tree. Appends for one number
+take that number's `subjects` row lock, so each number's records are numbered in the order they
+commit.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent.jurisdiction import jurisdiction, needs_documented_consent
-from consent.ledger import ChainLink, chain_hash
+from consent.ledger import StoredRecord, record_leaf
 from consent.records import ConsentFact
 from notifier.errors import FieldError, ValidationFailedError
-from notifier.models import ConsentRecord, LedgerHead, Subject, Suppression, new_id
+from notifier.models import (
+    CONSENT_SEQ,
+    ConsentRecord,
+    LedgerLeaf,
+    LedgerPending,
+    Subject,
+    Suppression,
+    new_id,
+)
 from notifier.phones import Pseudonymizer
 from notifier.schemas import ConsentIn
-
-HEAD_ID = 1
-CHAIN_BATCH = 1000
 
 
 @dataclass(frozen=True)
@@ -92,16 +105,12 @@ def producer_record(consent: ConsentIn, phone: str, source: str, prefix: str = "
 def append(
     session: Session, pseudonymize: Pseudonymizer, record: NewRecord, now: datetime
 ) -> ConsentRecord:
-    """Append one record to the chain; the head row's lock keeps appends in one order."""
-    head = session.execute(
-        select(LedgerHead).where(LedgerHead.id == HEAD_ID).with_for_update()
-    ).scalar_one()
+    """Append one record and queue it for the tree; only the number's own row is locked."""
     subject = pseudonymize(record.phone)
-    if session.get(Subject, subject) is None:
-        session.add(Subject(pseudonym=subject, phone=record.phone, created_at=now))
+    lock_subject(session, subject, record.phone, now)
     row = ConsentRecord(
         id=new_id("cr"),
-        seq=head.seq + 1,
+        seq=next_seq(session),
         subject=subject,
         purposes=sorted(set(record.purposes)),
         action=record.action,
@@ -114,14 +123,35 @@ def append(
         evidence=record.evidence,
         source=record.source,
         jurisdiction=jurisdiction(record.phone),
-        prev_hash=head.hash,
+        prev_hash=None,
         hash="",
     )
-    row.hash = chain_hash(head.hash, hashed_fields(row))
-    head.seq, head.hash = row.seq, row.hash
+    row.hash = record_leaf(hashed_fields(row)).hex()
     session.add(row)
+    session.add(LedgerPending(seq=row.seq))
     session.flush()
     return row
+
+
+def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> None:
+    """Hold the number's `subjects` row (made if new) until commit: one writer per number."""
+    insert: Callable[..., Any] = (
+        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    )
+    values = {"pseudonym": subject, "phone": phone, "created_at": now}
+    session.execute(insert(Subject).values(**values).on_conflict_do_nothing())
+    session.execute(select(Subject.pseudonym).where(Subject.pseudonym == subject).with_for_update())
+
+
+def next_seq(session: Session) -> int:
+    """The next record number, taken without waiting for other appends."""
+    if session.get_bind().dialect.name == "postgresql":
+        return int(session.execute(select(CONSENT_SEQ.next_value())).scalar_one())
+    # SQLite's writers take turns, so the highest number in use is stable here. The tree's
+    # leaves count too: a number once folded is never given again, even if its record is gone.
+    used = select(func.max(ConsentRecord.seq)).union_all(select(func.max(LedgerLeaf.seq)))
+    highest = select(func.coalesce(func.max(used.subquery().c[0]), 0))
+    return int(session.execute(highest).scalar_one()) + 1
 
 
 def hashed_fields(row: ConsentRecord) -> dict[str, object]:
@@ -190,20 +220,6 @@ def is_unreachable(session: Session, subject: str) -> bool:
     return session.get(Suppression, subject) is not None
 
 
-def chain(session: Session) -> Iterator[ChainLink]:
-    """Every record as a chain link, in order, read in batches."""
-    last = 0
-    while True:
-        rows = list(
-            session.scalars(
-                select(ConsentRecord)
-                .where(ConsentRecord.seq > last)
-                .order_by(ConsentRecord.seq)
-                .limit(CHAIN_BATCH)
-            )
-        )
-        if not rows:
-            return
-        for row in rows:
-            yield ChainLink(row.seq, row.id, hashed_fields(row), row.prev_hash, row.hash)
-        last = rows[-1].seq
+def stored(row: ConsentRecord) -> StoredRecord:
+    """A record as the tree's checks see it."""
+    return StoredRecord(row.id, row.seq, hashed_fields(row), row.prev_hash, row.hash)

@@ -19,7 +19,7 @@ from notifier.inbound.respond import (
     brand,
     locale,
 )
-from notifier.models import ConsentRecord, LedgerHead, Message
+from notifier.models import ConsentRecord, Message
 from notifier.sending import lifecycle
 from notifier.sending.confirmations import OPT_OUT_CONFIRMATION
 from notifier.sending.lifecycle import MessageStatus, Priority, Source
@@ -115,10 +115,8 @@ def _regrant(
 
 
 def _locked_facts(work: Work, got: Received) -> list[ConsentFact]:
-    """The number's records, read under the ledger's lock so two replies cannot interleave."""
-    work.session.execute(
-        select(LedgerHead.id).where(LedgerHead.id == ledger.HEAD_ID).with_for_update()
-    )
+    """The number's records, read under its own row lock so two replies cannot interleave."""
+    ledger.lock_subject(work.session, got.subject, got.inbound.phone, work.now)
     return ledger.facts_of(work.session, got.subject)
 
 

@@ -1,4 +1,4 @@
-"""Compliance staff's exports of the ledger and the message log, and the chain check."""
+"""Compliance staff's exports of the ledger and the message log, and the ledger's check."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from notifier.clock import FixedClock
 from notifier.compliance import audit
+from notifier.compliance.sequencer import sequence
 from notifier.services import Services
 from tests.conftest import START, Api, LiveServer, make_key, run_worker
 from tests.e2e.customer import Customer, put_desk
@@ -37,11 +38,13 @@ def history(
     me = Customer(api, svc, live, fake_twilio)
     me.join()
     run_worker(svc)
+    sequence(svc.notary)
     clock.set(START + timedelta(minutes=10))
     assert api.call("POST", "/v1/consents", json=WEB_GRANT).status_code == 201
     clock.set(START + timedelta(minutes=20))
     me.text("STOP")
     run_worker(svc)
+    sequence(svc.notary)
     return me
 
 
@@ -76,7 +79,7 @@ def test_csv_export_lists_every_record_with_its_evidence(api: Api, history: Cust
         "US-FL",
     )
     assert json.loads(stop["evidence"])["body"] == "STOP"
-    assert all(r["hash"] and r["prev_hash"] for r in rows)
+    assert all(len(r["hash"]) == 64 and r["prev_hash"] == "" for r in rows)
 
 
 def test_exports_filter_by_time_and_number(api: Api, history: Customer) -> None:
@@ -149,11 +152,20 @@ def test_message_export_shows_each_decision_its_consent_record_and_delivery_hist
     assert json.loads(rows[0]["history"])[-1]["status"] == "delivered"
 
 
-def test_verify_says_the_chain_holds(api: Api, history: Customer) -> None:
+def test_verify_says_the_ledger_holds_against_its_signed_checkpoints(
+    api: Api, history: Customer
+) -> None:
     answer = api.call("GET", "/v1/audit/verify").json()
 
-    assert (answer["ok"], answer["records"]) == (True, 3)
-    assert answer["head"] == history.history()[-1]["hash"]
+    assert (answer["ok"], answer["records"], answer["tree_size"], answer["waiting"]) == (
+        True,
+        3,
+        3,
+        0,
+    )
+    assert answer["checkpoint"]["tree_size"] == 3
+    assert answer["root"] == answer["checkpoint"]["root"]
+    assert answer["finding"] is None
 
 
 @pytest.mark.parametrize(
@@ -162,7 +174,7 @@ def test_verify_says_the_chain_holds(api: Api, history: Customer) -> None:
         'UPDATE consent_records SET evidence = \'{"location": "desk-9"}\' WHERE seq = 2',
         "UPDATE consent_records SET method = 'kiosk' WHERE seq = 2",
         'UPDATE consent_records SET purposes = \'["peak_alerts", "queue_updates"]\' WHERE seq = 2',
-        "UPDATE consent_records SET hash = prev_hash WHERE seq = 2",
+        f"UPDATE consent_records SET hash = '{'0' * 64}' WHERE seq = 2",
     ],
 )
 def test_changing_one_ledger_row_makes_verify_name_it(
@@ -173,9 +185,10 @@ def test_changing_one_ledger_row_makes_verify_name_it(
     tamper(svc.db.engine, change)
 
     answer = api.call("GET", "/v1/audit/verify").json()
-    assert answer["ok"] is False
+    assert (answer["ok"], answer["finding"]) == (False, "record_changed")
     assert (answer["first_bad_record"], answer["first_bad_seq"]) == (second["id"], 2)
     assert answer["records"] == 3
+    assert f"Record {second['id']} (#2) was changed after it was logged" in answer["problem"]
 
 
 def test_deleting_a_record_is_detected_even_the_newest(
@@ -185,17 +198,25 @@ def test_deleting_a_record_is_detected_even_the_newest(
 
     answer = api.call("GET", "/v1/audit/verify").json()
     assert (answer["ok"], answer["records"], answer["first_bad_seq"]) == (False, 2, 3)
+    assert answer["finding"] == "newest_records_deleted"
 
     tamper(svc.db.engine, "DELETE FROM consent_records WHERE seq = 1")
     answer = api.call("GET", "/v1/audit/verify").json()
-    assert (answer["ok"], answer["first_bad_seq"]) == (False, 2)
+    assert (answer["ok"], answer["finding"], answer["first_bad_seq"]) == (
+        False,
+        "record_deleted",
+        1,
+    )
+    assert answer["problem"].startswith("Record #1 was deleted")
 
 
 def test_audit_needs_the_audit_read_scope(api: Api, svc: Services, history: Customer) -> None:
     producer = make_key(svc, "producer", ["events:write"])
     auditor = make_key(svc, "auditor", ["audit:read"])
 
-    for path in ("/v1/audit/consents", "/v1/audit/messages", "/v1/audit/verify"):
+    record = history.history()[0]["id"]
+    tree = (f"/v1/audit/proof/{record}", "/v1/audit/consistency?first=1&second=3")
+    for path in ("/v1/audit/consents", "/v1/audit/messages", "/v1/audit/verify", *tree):
         assert api.call("GET", path, headers={"Authorization": "Bearer nope"}).status_code == 401
         forbidden = api.call("GET", path, headers={"Authorization": f"Bearer {producer}"})
         assert forbidden.status_code == 403

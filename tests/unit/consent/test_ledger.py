@@ -6,11 +6,11 @@ import pytest
 
 from consent.ledger import (
     GENESIS,
-    ChainLink,
-    ChainReport,
+    StoredRecord,
     canonical,
     chain_hash,
-    verify_chain,
+    record_leaf,
+    stored_hash_holds,
 )
 
 TALLINN_WINTER = timezone(timedelta(hours=2))
@@ -26,16 +26,6 @@ def record_fields(seq: int) -> dict[str, object]:
         "recorded_at": datetime(2026, 11, 28, 9, seq, tzinfo=UTC),
         "disclosure": {"text": "Saadame sõnumeid järjekorra kohta", "version": "kiosk-3"},
     }
-
-
-def build_chain(count: int) -> list[ChainLink]:
-    links, prev = [], GENESIS
-    for seq in range(1, count + 1):
-        fields = record_fields(seq)
-        link = ChainLink(seq, f"rec-{seq}", fields, prev, chain_hash(prev, fields))
-        links.append(link)
-        prev = link.hash
-    return links
 
 
 def test_canonical_is_sorted_compact_utf8_json() -> None:
@@ -96,65 +86,25 @@ def test_chain_hash_is_sha256_of_previous_hash_newline_and_canonical_fields() ->
     assert chain_hash("f" * 64, fields) != expected
 
 
-def test_intact_chain_verifies_and_reports_its_head() -> None:
-    links = build_chain(5)
+def test_a_record_leaf_is_the_rfc_6962_leaf_hash_of_its_canonical_fields() -> None:
+    fields = record_fields(1)
 
-    assert verify_chain(links) == ChainReport(True, 5, links[-1].hash, None, None)
-
-
-def test_empty_chain_verifies_with_genesis_head() -> None:
-    assert verify_chain([]) == ChainReport(True, 0, GENESIS, None, None)
+    assert record_leaf(fields) == hashlib.sha256(b"\x00" + canonical(fields)).digest()
 
 
-def test_tampered_record_is_named_and_head_is_the_last_good_hash() -> None:
-    links = build_chain(5)
-    tampered = {**links[2].fields, "action": "revoke"}
-    links[2] = ChainLink(3, "rec-3", tampered, links[2].prev_hash, links[2].hash)
+def test_a_tree_record_holds_while_its_stored_hash_is_its_leaf() -> None:
+    fields = record_fields(1)
+    record = StoredRecord("rec-1", 1, fields, None, record_leaf(fields).hex())
 
-    report = verify_chain(links)
-
-    assert report == ChainReport(False, 5, links[1].hash, "rec-3", 3)
-
-
-def test_rehashed_tampered_record_breaks_the_next_link() -> None:
-    links = build_chain(4)
-    tampered = {**links[1].fields, "method": "paper"}
-    links[1] = ChainLink(2, "rec-2", tampered, links[0].hash, chain_hash(links[0].hash, tampered))
-
-    report = verify_chain(links)
-
-    assert (report.ok, report.first_bad_record, report.first_bad_seq) == (False, "rec-3", 3)
-    assert report.head == links[1].hash
+    assert stored_hash_holds(record, record_leaf(fields))
+    changed = {**fields, "action": "revoke"}
+    assert not stored_hash_holds(record, record_leaf(changed))
 
 
-def test_deleted_record_is_caught_at_the_record_after_it() -> None:
-    links = build_chain(4)
-    del links[1]
+def test_a_chained_record_holds_while_its_chain_hash_matches_its_fields() -> None:
+    fields = record_fields(2)
+    record = StoredRecord("rec-2", 2, fields, GENESIS, chain_hash(GENESIS, fields))
 
-    report = verify_chain(links)
-
-    assert (report.ok, report.first_bad_record, report.records) == (False, "rec-3", 3)
-    assert report.head == links[0].hash
-
-
-def test_chain_must_start_at_genesis() -> None:
-    links = build_chain(3)[1:]
-
-    report = verify_chain(links)
-
-    assert (report.ok, report.first_bad_record, report.head) == (False, "rec-2", GENESIS)
-
-
-def test_records_out_of_seq_order_are_named() -> None:
-    links = build_chain(3)
-    renumbered = ChainLink(1, "rec-2", links[1].fields, links[1].prev_hash, links[1].hash)
-
-    report = verify_chain([links[0], renumbered, links[2]])
-
-    assert (report.ok, report.first_bad_record) == (False, "rec-2")
-
-
-def test_verify_accepts_any_iterable_once() -> None:
-    links = build_chain(3)
-
-    assert verify_chain(iter(links)).ok
+    assert stored_hash_holds(record, record_leaf(fields))
+    changed = StoredRecord("rec-2", 2, {**fields, "method": "paper"}, GENESIS, record.hash)
+    assert not stored_hash_holds(changed, record_leaf(changed.fields))
