@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, or_, select
 
@@ -25,7 +25,9 @@ from notifier.models import ConsentRecord, LedgerHead, Message, Subject
 from notifier.services import Services
 
 BATCH = 500
+PROGRESS_EVERY = 1000
 Row = dict[str, Any]
+_Query = TypeVar("_Query", bound="Select[*tuple[Any, ...]]")
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,7 @@ def message_rows(svc: Services, window: Window) -> Iterator[list[Row]]:
         after = (found[-1].created_at, found[-1].id)
 
 
-def _within(query: Select[Any], at: Any, subject: Any, window: Window) -> Select[Any]:
+def _within(query: _Query, at: Any, subject: Any, window: Window) -> _Query:
     if window.since is not None:
         query = query.where(at >= window.since)
     if window.until is not None:
@@ -153,10 +155,11 @@ def _cell(value: object) -> str:
     return text
 
 
-def verify(svc: Services) -> VerifyOut:
-    """Recompute the hash chain, and hold its end against the ledger head."""
+def verify(svc: Services, progress: Callable[[int], None] | None = None) -> VerifyOut:
+    """Recompute the hash chain, and hold its end against the ledger head; `progress` is told
+    every so often how many records have been checked."""
     with svc.db.session() as session:
-        tail = _Tail()
+        tail = _Tail(progress)
         report = verify_chain(tail.follow(ledger.chain(session)))
         head = session.get_one(LedgerHead, ledger.HEAD_ID)
         head_seq, head_hash = head.seq, head.hash
@@ -184,13 +187,16 @@ def verify(svc: Services) -> VerifyOut:
 class _Tail:
     """Remembers the last link of a chain as it streams past."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Callable[[int], None] | None = None) -> None:
         self.seq = 0
+        self._progress = progress
 
     def follow(self, links: Iterable[ChainLink]) -> Iterator[ChainLink]:
         """Pass every link on, noting its seq."""
-        for link in links:
+        for count, link in enumerate(links, 1):
             self.seq = link.seq
+            if self._progress is not None and count % PROGRESS_EVERY == 0:
+                self._progress(count)
             yield link
 
 

@@ -213,8 +213,8 @@ def consent_record_out(row: ConsentRecord, phone: str | None) -> ConsentRecordOu
         seq=row.seq,
         phone=phone,
         subject=row.subject,
-        purposes=row.purposes,
-        action=row.action,
+        purposes=row.purposes,  # type: ignore[arg-type]
+        action=row.action,  # type: ignore[arg-type]
         method=row.method,  # type: ignore[arg-type]
         disclosure=disclosure,
         captured_at=row.captured_at,
