@@ -84,8 +84,9 @@ class Figures:
     @property
     def delivery_rate(self) -> float | None:
         """Delivered, of the texts whose delivery is known (delivered or failed)."""
-        known = self.totals["delivered"] + self.totals["failed"]
-        return self.totals["delivered"] / known if known else None
+        delivered = self.totals.get("delivered", 0)
+        known = delivered + self.totals.get("failed", 0)
+        return delivered / known if known else None
 
     @property
     def opt_out_rate(self) -> float | None:
@@ -107,7 +108,7 @@ def figures(svc: Services, period: Period) -> Figures:
         rows = list(session.scalars(_rows(period, period.queue_id)))
         everyone = rows if period.queue_id is None else list(session.scalars(_rows(period, None)))
         by_text, carrier, replies = _opt_outs(session, period)
-        names = dict(session.execute(select(Queue.id, Queue.name)).tuples())
+        names = {queue_id: name for queue_id, name in session.execute(select(Queue.id, Queue.name))}
     days = {day: Counter[str]() for day in period.days}
     totals, failures, latency = Counter[str](), Counter[str](), Counter[int]()
     per_queue: dict[str, Counter[str]] = {}

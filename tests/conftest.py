@@ -46,6 +46,10 @@ TABLES = (
     "consent_records",
     "inbound_replies",
     "fanouts",
+    "staff_accounts",
+    "staff_access",
+    "ledger_checks",
+    "message_rollup",
 )
 
 
@@ -89,6 +93,7 @@ def empty_postgres(url: str) -> None:
         conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
         conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} CASCADE"))
         conn.execute(sa.text("UPDATE ledger_head SET seq = 0, hash = :g"), {"g": "0" * 64})
+        conn.execute(sa.text("UPDATE rollup_state SET folded_until = NULL"))
     engine.dispose()
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from flask import Blueprint, Response, request
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from notifier import audit
+from notifier import audit, staff
 from notifier.api.routing import json_response, route, services, validation_failed
 from notifier.errors import invalid
 from notifier.exports import MessageOut, VerifyOut
@@ -122,3 +122,20 @@ def messages() -> Response:
 def verify() -> Response:
     """Recompute the chain and name the first record that no longer matches."""
     return json_response(audit.verify(services()))
+
+
+@route(
+    bp,
+    "/v1/audit/access",
+    method="GET",
+    summary="The staff-access log: who looked at, downloaded or erased what (streamed)",
+    scope="audit:read",
+    query=QUERY,
+    responses={
+        200: ("JSON lines or CSV, one entry each", staff.AccessEntryOut, STREAMED),
+        **ERRORS,
+    },
+)
+def access() -> Response:
+    """Stream the staff-access log in order, filtered by time (and number, by its pseudonym)."""
+    return _export("access", staff.access_rows, list(staff.ACCESS_COLUMNS))
