@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 from flask.cli import AppGroup
@@ -52,7 +54,7 @@ def revoke_key(name: str) -> None:
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 def create_staff(name: str, role: str, timezone: str, password_stdin: bool) -> None:
     """Make a console account; without --password-stdin a password is printed once, last."""
-    given = click.get_text_stream("stdin").readline().rstrip("\r\n") if password_stdin else None
+    given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     password = given or staff.new_password()
     svc = services()
     try:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import Response, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from notifier import staff
@@ -28,9 +28,10 @@ def sign_in() -> Response | str | tuple[str, int]:
         outcome = staff.sign_in(db, form.name.data or "", form.password.data or "", svc.clock.now())
     if outcome.member is None:
         if outcome.locked_until is not None:
+            minutes = math.ceil((outcome.locked_until - svc.clock.now()).total_seconds() / 60)
             message = _(
-                "Too many wrong passwords: this account is locked until %(when)s.",
-                when=format_datetime(outcome.locked_until, "HH:mm"),
+                "Too many wrong passwords: this account is locked for %(n)s more minutes.",
+                n=minutes,
             )
         else:
             message = _("The name or the password is wrong.")
