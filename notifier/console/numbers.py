@@ -113,9 +113,7 @@ def erase(subject: str) -> Response | str | tuple[str, int]:
     if form.validate_on_submit():
         if subject_of(form.phone.data or "") == subject:
             done = subjects.erase(svc, phone, f"staff:{member().name}")
-            gone = (
-                f"{done.messages_scrubbed} texts scrubbed, {done.tickets_deleted} tickets deleted"
-            )
+            gone = f"texts scrubbed: {done.messages_scrubbed}, tickets: {done.tickets_deleted}"
             log("erase", subject=subject, detail=gone)
             flash(_("The number's personal data is erased."))
             return redirect(url_for("console.number", subject=subject))

@@ -105,7 +105,9 @@ def _end(day: date | None) -> datetime | None:
 
 
 def _days(first: date | None, last: date | None) -> str:
-    return f"{first or '…'}..{last or '…'}"
+    if first is None and last is None:
+        return "all days"
+    return f"{first or 'start'}..{last or 'today'}"
 
 
 def _download(name: str, fmt: str, chunks: Iterator[str]) -> Response:

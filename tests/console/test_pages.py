@@ -201,7 +201,7 @@ def test_exports_download_streamed_and_are_logged(
     logged = [e for e in access_log(app, svc) if e["action"] == "download"]
     assert [e["detail"] for e in logged] == [
         f"messages {fmt} 2026-11-28..2026-11-28",
-        f"consents {fmt} …..…",
+        f"consents {fmt} all days",
     ]
     assert logged[1]["subject"] == svc.pseudonymize(PHONE)
 

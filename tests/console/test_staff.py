@@ -76,9 +76,7 @@ def test_five_wrong_passwords_lock_the_account_for_a_quarter_of_an_hour(
     assert later.status_code == 302
 
 
-def test_a_right_password_resets_the_count_of_wrong_ones(
-    app: Flask, svc: Services
-) -> None:
+def test_a_right_password_resets_the_count_of_wrong_ones(app: Flask, svc: Services) -> None:
     member = Staff(app.test_client(), "ada", make_staff(svc, "ada", "admin"))
     for _ in range(4):
         member.sign_in("a-wrong-password-1")
@@ -126,7 +124,9 @@ def test_staff_create_reads_a_password_from_standard_input(app: Flask) -> None:
     bad_role = runner.invoke(args=["staff", "create", "bob", "--role", "boss"])
 
     assert made.exit_code == 0 and "correct horse" not in made.output
-    assert Staff(app.test_client(), "ada", "correct horse battery staple").sign_in().status_code == 302
+    assert (
+        Staff(app.test_client(), "ada", "correct horse battery staple").sign_in().status_code == 302
+    )
     assert short.exit_code != 0 and "at least 12 characters" in short.output
     assert again.exit_code != 0 and "exists already" in again.output
     assert bad_role.exit_code != 0
