@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from notifier import rollup
@@ -154,19 +154,23 @@ def _counts(row: MessageRollup) -> dict[str, int]:
 
 def _opt_outs(session: Session, period: Period) -> tuple[int, int, list[tuple[str, int]]]:
     """Opt-outs by reply and by the carrier in the period, and the replies that made them."""
+    body = ConsentRecord.evidence["body"].as_string()
     found = session.execute(
-        select(ConsentRecord.method, ConsentRecord.evidence).where(
+        select(ConsentRecord.method, body, func.count())
+        .where(
             ConsentRecord.recorded_at >= period.since,
             ConsentRecord.recorded_at < period.until,
             ConsentRecord.action == "revoke",
             ConsentRecord.method.in_((*BY_TEXT, "carrier")),
         )
+        .group_by(ConsentRecord.method, body)
     ).all()
-    replies = Counter(
-        str(evidence.get("body", "")).strip() for method, evidence in found if method in BY_TEXT
-    )
-    carrier = sum(1 for method, _ in found if method == "carrier")
-    return len(found) - carrier, carrier, replies.most_common(TOP_REPLIES)
+    replies: Counter[str] = Counter()
+    for method, words, count in found:
+        if method in BY_TEXT:
+            replies[(words or "").strip()] += count
+    carrier = sum(count for method, _, count in found if method == "carrier")
+    return sum(replies.values()), carrier, replies.most_common(TOP_REPLIES)
 
 
 def _quantile(buckets: Counter[int], q: float) -> Latency | None:

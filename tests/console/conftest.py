@@ -105,3 +105,13 @@ def opted_out(
     me.text("STOP")
     run_worker(svc)
     return me
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly, at the end of the run, when the console's browser tests could not run."""
+    from tests.console.browser import CHROMEDRIVER, CHROMIUM, MISSING
+
+    if not (CHROMIUM and CHROMEDRIVER):
+        terminalreporter.write_line(
+            f"The console's browser tests were SKIPPED: {MISSING}.", yellow=True, bold=True
+        )
