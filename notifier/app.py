@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from notifier import cli, logmask, metrics, migrate
+from notifier import cli, console, logmask, metrics, migrate
 from notifier.api import audit, consents, events, ops, problems, queues, subjects, twilio
 from notifier.clock import Clock
 from notifier.config import load_settings
@@ -45,6 +45,7 @@ def create_app(
     attach(app, svc)
     for bp in BLUEPRINTS:
         app.register_blueprint(bp)
+    console.register(app)
     problems.register(app)
     metrics.instrument(app)
     cli.register(app)

@@ -1,18 +1,21 @@
-"""Flask CLI commands: `keys create|revoke`, `db upgrade`, `relay`."""
+"""Flask CLI commands: `keys create|revoke`, `staff create|disable`, `db upgrade`, `relay`."""
 
 from __future__ import annotations
+
+import sys
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
 
 from notifier import migrate
-from notifier.compliance import keys
+from notifier.compliance import keys, staff
 from notifier.errors import NotifierError
 from notifier.services import current as services
 
 keys_cli = AppGroup("keys", help="Make and revoke API keys.")
 db_cli = AppGroup("db", help="The database schema.")
+staff_cli = AppGroup("staff", help="Make and disable compliance staff's console accounts.")
 
 
 @keys_cli.command("create")
@@ -44,6 +47,43 @@ def revoke_key(name: str) -> None:
     click.echo(f"Revoked key {name!r}.")
 
 
+@staff_cli.command("create")
+@click.argument("name")
+@click.option("--role", required=True, type=click.Choice(staff.ROLES), help="admin may also erase.")
+@click.option(
+    "--timezone", default="UTC", show_default=True, help="Times shown without a browser's."
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_staff(name: str, role: str, timezone: str, password_stdin: bool) -> None:
+    """Make a console account; without --password-stdin a password is printed once, last."""
+    given = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
+    password = given or staff.new_password()
+    svc = services()
+    try:
+        with svc.db.session() as session:
+            staff.create_account(session, name, role, password, svc.clock.now(), timezone)
+    except NotifierError as error:
+        raise click.ClickException(error.detail) from None
+    if given:
+        click.echo(f"Created {role} {name!r} with the password given.")
+    else:
+        click.echo(f"Created {role} {name!r}. The password is shown only now:")
+        click.echo(password)
+
+
+@staff_cli.command("disable")
+@click.argument("name")
+def disable_staff(name: str) -> None:
+    """Disable the account NAME; its sessions end on their next request."""
+    svc = services()
+    try:
+        with svc.db.session() as session:
+            staff.disable_account(session, name, svc.clock.now())
+    except NotifierError as error:
+        raise click.ClickException(error.detail) from None
+    click.echo(f"Disabled {name!r}.")
+
+
 @db_cli.command("upgrade")
 def upgrade() -> None:
     """Apply every migration not yet applied."""
@@ -63,4 +103,5 @@ def register(app: Flask) -> None:
     """Add the commands to `flask --app wsgi`."""
     app.cli.add_command(keys_cli)
     app.cli.add_command(db_cli)
+    app.cli.add_command(staff_cli)
     app.cli.add_command(relay)

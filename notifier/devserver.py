@@ -11,15 +11,16 @@ import sys
 import time
 from pathlib import Path
 
-from notifier import embedded_redis, migrate
+from notifier import devphone, embedded_redis, migrate
 from notifier.clock import SystemClock
-from notifier.compliance import keys
+from notifier.compliance import keys, staff
 from notifier.config import PROJECT_ROOT, load_settings
 from notifier.db import Database
 from notifier.errors import NotifierError
 from notifier.sending.lifecycle import Priority
 
 DEV_KEY_NAME = "make-run"
+DEV_ADMIN = "admin"
 PORT = int(os.environ.get("PORT", "8000"))
 BIN = Path(sys.executable).parent
 
@@ -37,9 +38,13 @@ def main() -> int:
     if settings.redis_embedded:
         redis = embedded_redis.start(settings.embedded_redis_socket)
         env["REDIS_URL"] = settings.redis_url
+    if not (settings.twilio_account_sid or settings.twilio_auth_token):
+        # So that `python -m notifier.devphone` can text the service through its signed webhook.
+        env["TWILIO_AUTH_TOKEN"] = devphone.webhook_token(settings.secret_key)
     key = _fresh_key(settings.database_url)
+    password = _fresh_admin(settings.database_url)
     children = [_spawn(command, env) for command in _commands(settings.redis_url)]
-    _greet(key)
+    _greet(key, password)
     try:
         _wait(children)
     finally:
@@ -90,6 +95,19 @@ def _fresh_key(database_url: str) -> str:
     return key
 
 
+def _fresh_admin(database_url: str) -> str:
+    """A new password, for this run, for the console's first admin (made on the first run)."""
+    db = Database(database_url)
+    password = staff.new_password()
+    with db.session() as session:
+        try:
+            staff.set_password(session, DEV_ADMIN, password)
+        except NotifierError:
+            staff.create_account(session, DEV_ADMIN, "admin", password, SystemClock().now())
+    db.dispose()
+    return password
+
+
 def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
 
@@ -122,7 +140,7 @@ def _stop(children: list[subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
-def _greet(key: str) -> None:
+def _greet(key: str, password: str) -> None:
     base = f"http://localhost:{PORT}"
     print(  # noqa: T201
         f"""
@@ -144,7 +162,12 @@ Try it:
            "position": 4, "eta_minutes": 25}},
            "consent": {{"purposes": ["queue_updates"], "action": "grant", "method": "kiosk"}}}}'
 
-The text appears below within a few seconds.
+The text appears below within a few seconds. Then reply STOP from the customer's phone:
+
+    .venv/bin/python -m notifier.devphone +13055550142 STOP
+
+The compliance console: {base}/console
+    name: {DEV_ADMIN}    password (new for this run): {password}
 """,
         flush=True,
     )

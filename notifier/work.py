@@ -69,8 +69,8 @@ class JobQueue(Protocol):
     def push(self, jobs: Sequence[PlannedJob]) -> int:
         """Put planned jobs on their queues; answer how many got there (the relay does the rest)."""
 
-    def enqueue_job(self, call: JobCall) -> None:
-        """Enqueue one job."""
+    def enqueue_job(self, call: JobCall) -> bool:
+        """Enqueue one job; False if it could not be."""
 
 
 @dataclass

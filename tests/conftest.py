@@ -53,6 +53,10 @@ TABLES = (
     "ledger_leaves",
     "ledger_nodes",
     "ledger_checkpoints",
+    "staff_accounts",
+    "staff_access",
+    "ledger_checks",
+    "message_rollup",
 )
 
 
@@ -97,6 +101,7 @@ def empty_postgres(url: str) -> None:
         # RESTART IDENTITY numbers the ledger's records from 1 again (its sequence is owned).
         conn.execute(sa.text(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE"))
         conn.execute(sa.text("UPDATE ledger_tree SET size = 0, root = :r"), {"r": EMPTY_ROOT.hex()})
+        conn.execute(sa.text("UPDATE rollup_state SET folded_until = NULL"))
     engine.dispose()
 
 

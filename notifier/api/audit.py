@@ -9,7 +9,7 @@ from flask import Blueprint, Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from notifier.api.routing import json_response, route
-from notifier.compliance import audit, ledger_check, proofs
+from notifier.compliance import audit, ledger_check, proofs, staff
 from notifier.compliance.exports import MessageOut
 from notifier.constrained import Instant
 from notifier.errors import invalid
@@ -171,3 +171,20 @@ def proof(record_id: str) -> Response:
 def consistency(query: proofs.ConsistencyQuery) -> Response:
     """Prove that the ledger only grew between two checkpoints."""
     return json_response(proofs.consistency(services().notary, query))
+
+
+@route(
+    bp,
+    "/v1/audit/access",
+    method="GET",
+    summary="The staff-access log: who looked at, downloaded or erased what (streamed)",
+    scope="audit:read",
+    query=AuditQuery,
+    responses={
+        200: ("JSON lines or CSV, one entry each", staff.AccessEntryOut, STREAMED),
+        **ERRORS,
+    },
+)
+def access(query: AuditQuery) -> Response:
+    """Stream the staff-access log in order, filtered by time (and number, by its pseudonym)."""
+    return _export("access", staff.access_rows, list(staff.ACCESS_COLUMNS), query)

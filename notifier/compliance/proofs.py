@@ -56,13 +56,21 @@ class ConsistencyProofOut(BaseModel):
     proof: list[str] = Field(description="RFC 9162 consistency proof")
 
 
+# The largest tree size asked about: any larger is no checkpoint (and no database integer).
+MAX_SIZE = 2**53
+
+
 class ConsistencyQuery(BaseModel):
     """Which two checkpoints, by the number of records each covers."""
 
     model_config = ConfigDict(extra="forbid")
 
-    first: int = Field(ge=1, description="The earlier checkpoint, by the records it covers")
-    second: int = Field(ge=1, description="The later checkpoint, by the records it covers")
+    first: int = Field(
+        ge=1, le=MAX_SIZE, description="The earlier checkpoint, by the records it covers"
+    )
+    second: int = Field(
+        ge=1, le=MAX_SIZE, description="The later checkpoint, by the records it covers"
+    )
 
 
 def inclusion(notary: Notary, record_id: str) -> InclusionProofOut:

@@ -107,8 +107,9 @@ class Dispatcher:
         """Enqueue a fan-out job per id, behind the texts that concern one ticket."""
         return self.enqueue([Due(i, Priority.BULK, None) for i in fanout_ids], Fanout)
 
-    def enqueue_job(self, call: JobCall) -> None:
-        """Enqueue one job (its function by dotted name), now or after its delay."""
+    def enqueue_job(self, call: JobCall) -> bool:
+        """Enqueue one job (its function by dotted name), now or after its delay; False (and
+        logged) if Redis could not take it."""
         queue = self.queues[Priority(call.priority)]
         ttls = {"result_ttl": JOB_RESULT_TTL, "failure_ttl": JOB_FAILURE_TTL}
         try:
@@ -118,6 +119,8 @@ class Dispatcher:
                 queue.enqueue_in(call.delay, call.func, *call.args, **ttls)
         except RedisError as error:
             log.warning("could not enqueue %s, Redis unreachable: %s", call.func, error)
+            return False
+        return True
 
     def dead_jobs(self, job_ids: Sequence[str]) -> set[str]:
         """Those of `job_ids` that will never run to the end: lost with Redis's memory, or
