@@ -13,6 +13,7 @@ from consent.keywords import ReplyKind
 from consent.records import PURPOSES, ConsentFact, opted_out, restorable_grants
 from notifier import ledger, texts
 from notifier.answers import OPT_IN_CONFIRMATION, OPT_OUT_CONFIRMATION, Turn, answer, brand, locale
+from notifier.metrics import OPT_OUTS
 from notifier.models import ConsentRecord, LedgerHead, Message
 from notifier.outbox import set_status
 
@@ -31,6 +32,7 @@ def opt_out(turn: Turn) -> None:
         evidence=evidence(turn),
     )
     ledger.append(turn.session, turn.svc.pseudonymize, revocation, turn.now)
+    OPT_OUTS.labels(revocation.method).inc()
     _block_waiting(turn)
     if not already and not turn.twilio_answered:
         body = texts.opt_out_confirmation(locale(turn), brand(turn))

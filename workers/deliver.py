@@ -14,6 +14,7 @@ from sqlalchemy import or_, update
 
 from notifier.dispatch import Due
 from notifier.errors import ProviderError
+from notifier.metrics import SEND_SECONDS
 from notifier.models import Message, Ticket
 from notifier.outbox import Draft, consent_decision, set_status
 from notifier.phones import mask
@@ -47,7 +48,8 @@ def deliver(message_id: str) -> str:
     if not _paced(svc, message_id, priority, sender):
         return "deferred"
     try:
-        receipt = svc.provider.send(text)
+        with SEND_SECONDS.labels(svc.provider.name).time():
+            receipt = svc.provider.send(text)
     except ProviderError as error:
         return outcomes.failed(svc, message_id, error)
     _sent(svc, message_id, receipt)

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from notifier.dispatch import Due
+from notifier.metrics import recovered
 from notifier.models import Fanout, Message
 from notifier.queue_events import plan_recurring_peaks
 from notifier.services import Services, current
@@ -72,7 +73,9 @@ def _relay_messages(svc: Services, now: datetime) -> int:
         ).all()
     again = _lost(svc, [r for r in rows if r.status == "pending"])
     again += [r for r in rows if r.status == "sending"]
-    return svc.dispatcher.enqueue([Due(r.id, r.priority, r.send_at) for r in again])
+    return recovered(
+        "message", svc.dispatcher.enqueue([Due(r.id, r.priority, r.send_at) for r in again])
+    )
 
 
 def _relay_fanouts(svc: Services, now: datetime) -> int:
@@ -84,7 +87,7 @@ def _relay_fanouts(svc: Services, now: datetime) -> int:
             .limit(BATCH)
         ).all()
     again = _lost(svc, rows)
-    return svc.dispatcher.enqueue_fanouts([r.id for r in again])
+    return recovered("fanout", svc.dispatcher.enqueue_fanouts([r.id for r in again]))
 
 
 def _waiting(
