@@ -8,7 +8,7 @@ and an opt-out confirmation goes on the priority queue like any other urgent tex
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -92,7 +92,10 @@ def locale(turn: Turn) -> str:
 
 
 def brand(turn: Turn) -> texts.Brand:
-    """Who signs the answer: the queue of the number's latest ticket, else a plain name."""
+    """Who signs the answer: the queue of the number's latest ticket, else a plain name; the
+    contact is the queue's, else the configured SUPPORT_CONTACT."""
+    support = turn.svc.settings.support_contact
     if turn.queue is None:
-        return texts.Brand(FALLBACK_BRAND, None, ZoneInfo("UTC"))
-    return compose.brand(turn.queue)
+        return texts.Brand(FALLBACK_BRAND, support, ZoneInfo("UTC"))
+    found = compose.brand(turn.queue)
+    return found if found.contact else replace(found, contact=support)

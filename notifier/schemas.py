@@ -144,6 +144,7 @@ class ConsentRequest(ConsentIn):
     """`POST /v1/consents`: one record for the ledger."""
 
     phone: Annotated[str, Field(min_length=3, max_length=40)]
+    queue_id: Identifier | None = None
 
 
 class ConsentRecordOut(BaseModel):

@@ -169,7 +169,9 @@ def joined(ctx: Context, event: TicketJoined) -> None:
         last_event_at=event.occurred_at,
     )
     ctx.session.add(ticket)
-    _decide(ctx, _draft(ctx, ticket, "joined", compose.joined(ctx.queue, ticket, ctx.now)))
+    # Counted from when the customer joined, if the producer tells us late.
+    since = min(event.occurred_at, ctx.now)
+    _decide(ctx, _draft(ctx, ticket, "joined", compose.joined(ctx.queue, ticket, since)))
     told(ticket, ctx.now)
 
 
