@@ -1,4 +1,5 @@
-"""Flask CLI commands: `keys create|revoke`, `db upgrade`, `relay`."""
+"""Flask CLI commands: `keys create|revoke|list|reply-webhook`, `db upgrade`, `relay`; and those
+of `notifier.ops_cli`: `retention apply`, `sms inbound`."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from notifier import keys, migrate
+from notifier import keys, migrate, ops_cli
 from notifier.api.routing import services
 from notifier.errors import NotifierError
 
@@ -42,6 +43,26 @@ def revoke_key(name: str) -> None:
     click.echo(f"Revoked key {name!r}.")
 
 
+@keys_cli.command("list")
+def list_keys() -> None:
+    """Every key: name, prefix, scopes, made, revoked (never the key itself)."""
+    svc = services()
+    with svc.db.session() as session:
+        rows = keys.list_keys(session)
+    for row in rows:
+        revoked = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+        made = f"{row.created_at:%Y-%m-%d %H:%M}"
+        click.echo(f"{row.name}\t{row.prefix}...\t{','.join(row.scopes)}\tmade {made}\t{revoked}")
+
+
+@keys_cli.command("reply-webhook")
+def reply_webhook_key() -> None:
+    """The key that signs forwarded replies (X-Notifier-Signature), in hex, for producers."""
+    from workers.forward import signing_key
+
+    click.echo(signing_key(services().settings.secret_key).hex())
+
+
 @db_cli.command("upgrade")
 def upgrade() -> None:
     """Apply every migration not yet applied."""
@@ -62,3 +83,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(db_cli)
     app.cli.add_command(relay)
+    ops_cli.register(app)

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from notifier import retention
 from notifier.dispatch import Due
 from notifier.metrics import recovered
 from notifier.models import Fanout, Message
@@ -113,6 +114,7 @@ def run_forever(svc: Services | None = None, interval: float = INTERVAL_SECONDS)
     while True:
         try:
             moved = relay_once(svc)
+            retention.apply_daily(svc)
         except (RedisError, SQLAlchemyError) as error:
             # The one clock process outlives an outage of either store and catches up after.
             log.warning("relay waits for Redis or the database: %s", error)
