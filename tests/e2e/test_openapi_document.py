@@ -4,6 +4,7 @@ the Twilio forms and the signed reply forwarding documented."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,7 @@ import jsonschema
 import requests
 from pydantic import TypeAdapter
 
+from notifier.config import PROJECT_ROOT
 from notifier.event_schemas import EVENT_TYPES, EventIn
 from notifier.services import Services
 from tests.conftest import Api, LiveServer, run_worker
@@ -103,3 +105,13 @@ def test_a_forwarded_reply_is_as_the_document_says(
     documented = {p["name"] for p in webhook["parameters"]}
     assert documented <= set(headers) and len(documented) == 2
     assert "keys reply-webhook" in webhook["description"]
+
+
+def test_the_readme_shows_one_accepted_example_per_event_type() -> None:
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    section = readme.split("## Integrate in ten minutes", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```json\n(.*?)```", section, re.DOTALL)
+
+    accepted = [EVENTS.validate_json(block, strict=True).type for block in blocks]
+
+    assert sorted(accepted) == sorted(EVENT_TYPES)
