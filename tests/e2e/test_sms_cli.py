@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import textwrap
+import time
+from typing import Any
 
 from flask import Flask
 
+from notifier.config import PROJECT_ROOT
 from notifier.services import Services
 from tests.conftest import Api, LiveServer
 from tests.e2e.customer import PHONE, Customer, put_desk
@@ -72,3 +77,22 @@ def test_the_reply_webhook_key_verifies_a_forwarded_signature(app: Flask, svc: S
 
     expected = signature(signing_key(svc.settings.secret_key), timestamp, body)
     assert "sha256=" + mac.hexdigest() == expected
+
+
+def test_the_readmes_check_accepts_a_forwarded_signature_and_nothing_else(
+    app: Flask, svc: Services
+) -> None:
+    from workers.forward import signature, signing_key
+
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    [snippet] = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+    namespace: dict[str, Any] = {}
+    exec(textwrap.dedent(snippet), namespace)  # the producer's code, as the README gives it
+    shown = app.test_cli_runner().invoke(args=["keys", "reply-webhook"]).output.strip()
+    body, now = b'{"body": "is my table ready?"}', str(int(time.time()))
+    signed = signature(signing_key(svc.settings.secret_key), now, body)
+    headers = {"X-Notifier-Timestamp": now, "X-Notifier-Signature": signed}
+
+    assert namespace["is_ours"](shown, headers, body)
+    assert not namespace["is_ours"](shown, headers, body + b" ")
+    assert not namespace["is_ours"](shown, {**headers, "X-Notifier-Timestamp": "1795881900"}, body)

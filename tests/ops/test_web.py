@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -14,6 +16,7 @@ import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
+from notifier.config import PROJECT_ROOT
 from tests.ops.procfile import environment
 from tests.ops.servers import answers, free_port, start, stop, wait_until
 
@@ -29,6 +32,7 @@ class Web:
     master: psutil.Process
     metrics_dir: Path
     home: Path
+    env: dict[str, str]
 
 
 @pytest.fixture
@@ -50,7 +54,7 @@ def web(tmp_path: Path, database_url: str, redis_url: str) -> Iterator[Web]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: answers(url + "/healthz"), process, "gunicorn")
-        web = Web(url, psutil.Process(process.pid), tmp_path / "var" / "metrics", tmp_path)
+        web = Web(url, psutil.Process(process.pid), tmp_path / "var" / "metrics", tmp_path, env)
         # Until both workers have booted and counted, one of them may take every request.
         wait_until(
             lambda: hit(url + "/healthz", 8) or len(counting_pids(web)) >= 2, process, "2 workers"
@@ -113,3 +117,24 @@ def test_gunicorns_control_socket_is_off(web: Web) -> None:
 
     assert [p.name for p in web.home.rglob("*.ctl")] == []
     assert [c.laddr for c in web.master.net_connections(kind="unix") if c.laddr] == []
+
+
+# What the relay and the RQ workers do when they count: start through the entry point's check,
+# then count. A process of the same machine started so is counted in the web's answer.
+COUNT_ELSEWHERE = """
+from notifier.startup import settings_or_exit
+settings_or_exit()
+from notifier.metrics import recovered
+recovered("message", 3)
+"""
+
+
+def test_what_other_processes_count_is_in_the_webs_answer(web: Web) -> None:
+    name = "notifier_relay_recovered_total"
+    before = scrape(web).get((name, (("kind", "message"),)), 0.0)
+
+    subprocess.run(
+        [sys.executable, "-c", COUNT_ELSEWHERE], cwd=PROJECT_ROOT, env=web.env, check=True
+    )
+
+    assert scrape(web)[(name, (("kind", "message"),))] == before + 3
