@@ -27,9 +27,11 @@ lint: $(STAMP)
 
 # The virtual environment, made again whenever a requirements file changes.
 $(STAMP): requirements.txt requirements-dev.txt
+	@echo "== Setting up $(VENV): installing the pinned packages (the first time takes a minute or two)"
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --disable-pip-version-check --progress-bar on -r requirements-dev.txt
 	touch $(STAMP)
+	@echo "== $(VENV) is ready"
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,4 +1,5 @@
-"""Flask CLI commands: `keys create|revoke`, `staff create|disable`, `db upgrade`, `relay`."""
+"""Flask CLI commands: `keys create|revoke|list|reply-webhook`, `staff create|disable`,
+`db upgrade`, `relay`; and those of `notifier.ops_cli`: `retention apply`, `sms inbound`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
-from notifier import migrate
+from notifier import migrate, ops_cli
 from notifier.compliance import keys, staff
 from notifier.errors import NotifierError
 from notifier.services import current as services
@@ -84,6 +85,26 @@ def disable_staff(name: str) -> None:
     click.echo(f"Disabled {name!r}.")
 
 
+@keys_cli.command("list")
+def list_keys() -> None:
+    """Every key: name, prefix, scopes, made, revoked (never the key itself)."""
+    svc = services()
+    with svc.db.session() as session:
+        rows = keys.list_keys(session)
+    for row in rows:
+        revoked = f"revoked {row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "active"
+        made = f"{row.created_at:%Y-%m-%d %H:%M}"
+        click.echo(f"{row.name}\t{row.prefix}...\t{','.join(row.scopes)}\tmade {made}\t{revoked}")
+
+
+@keys_cli.command("reply-webhook")
+def reply_webhook_key() -> None:
+    """The key that signs forwarded replies (X-Notifier-Signature), in hex, for producers."""
+    from notifier.inbound.signing import signing_key
+
+    click.echo(signing_key(services().settings.secret_key).hex())
+
+
 @db_cli.command("upgrade")
 def upgrade() -> None:
     """Apply every migration not yet applied."""
@@ -105,3 +126,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(db_cli)
     app.cli.add_command(staff_cli)
     app.cli.add_command(relay)
+    ops_cli.register(app)

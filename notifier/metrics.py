@@ -1,7 +1,10 @@
-"""Prometheus metrics: HTTP traffic of this process, and message counts from the database.
+"""Prometheus metrics: what the processes count, declared in one place.
 
-Message counts are read from the database on each scrape, so they are the same whichever
-process is asked and include what the workers did.
+Counters and histograms are counted by every process (web workers, RQ workers, the relay); with
+PROMETHEUS_MULTIPROC_DIR set (see `notifier.startup`) each process writes them to that
+directory and `/metrics` adds them all up, whichever web worker answers. What is a state
+rather than an event (texts by status, RQ queues) is read at scrape time instead: see
+`notifier.metrics_scrape`.
 """
 
 from __future__ import annotations
@@ -9,13 +12,10 @@ from __future__ import annotations
 import time
 
 from flask import Flask, Response, g, request
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from sqlalchemy import func, select
+from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from notifier.models import Message
-from notifier.sending.lifecycle import MessageStatus
-from notifier.services import Services
-
+# Where this process's metrics are kept when it is the only process counting (tests, one-off
+# scripts); in multiprocess mode the files in PROMETHEUS_MULTIPROC_DIR are read instead.
 REGISTRY = CollectorRegistry()
 REQUESTS = Counter(
     "notifier_http_requests_total",
@@ -29,19 +29,30 @@ LATENCY = Histogram(
     ["method", "route"],
     registry=REGISTRY,
 )
-MESSAGES = Gauge("notifier_messages", "Texts decided, by status", ["status"], registry=REGISTRY)
+SEND_SECONDS = Histogram(
+    "notifier_send_seconds",
+    "Time the SMS provider took to accept a text",
+    ["provider"],
+    registry=REGISTRY,
+)
+RELAY_RECOVERED = Counter(
+    "notifier_relay_recovered_total",
+    "Jobs the relay put back on a queue (Redis lost them, or never had them)",
+    ["kind"],
+    registry=REGISTRY,
+)
+OPT_OUTS = Counter(
+    "notifier_opt_outs_total",
+    "Opt-outs by text, by how they were read (keyword or free text)",
+    ["method"],
+    registry=REGISTRY,
+)
 
 
-def refresh(svc: Services) -> None:
-    """Read the message counts by status from the database."""
-    with svc.db.session() as session:
-        counts = dict(
-            session.execute(
-                select(Message.status, func.count(Message.id)).group_by(Message.status)
-            ).all()
-        )
-    for status in MessageStatus:
-        MESSAGES.labels(status).set(counts.get(status, 0))
+def recovered(kind: str, count: int) -> int:
+    """Count jobs the relay put back on a queue; answer `count`."""
+    RELAY_RECOVERED.labels(kind).inc(count)
+    return count
 
 
 def instrument(app: Flask) -> None:

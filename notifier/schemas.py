@@ -98,9 +98,13 @@ class Strict(BaseModel):
 class PeakHours(Strict):
     """A recurring busy window in the queue's local time."""
 
-    days: list[Day] = Field(min_length=1)
-    start: LocalTime
-    end: LocalTime
+    days: list[Day] = Field(
+        min_length=1, description="Days of the week it recurs on", examples=[["sat", "sun"]]
+    )
+    start: LocalTime = Field(description="Local start time (inclusive)", examples=["12:00"])
+    end: LocalTime = Field(
+        description="Local end time (exclusive), after `start`", examples=["14:00"]
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> PeakHours:
@@ -112,20 +116,71 @@ class PeakHours(Strict):
 class QueueSettings(Strict):
     """`PUT /v1/queues/{queue_id}`: a queue's settings."""
 
-    name: ShortText
-    timezone: TimeZoneName
-    locale: Locale = "en"
-    brand: Annotated[str, Field(min_length=1, max_length=40)] | None = None
-    contact: Annotated[str, Field(min_length=1, max_length=80)] | None = None
-    sender: Sender | None = None
-    notify_at_positions: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(
-        default_factory=lambda: [10, 5, 2], max_length=20
+    name: ShortText = Field(
+        description="The queue's name, shown to staff", examples=["Kaubamaja service desk"]
     )
-    eta_change_minutes: int = Field(default=10, ge=1, le=24 * 60)
-    hold_minutes: int = Field(default=5, ge=1, le=24 * 60)
-    peak_hours: list[PeakHours] = Field(default_factory=list, max_length=50)
-    peak_alert_lead_minutes: int = Field(default=120, ge=0, le=7 * 24 * 60)
-    reply_webhook_url: WebhookUrl | None = None
+    timezone: TimeZoneName = Field(
+        description="IANA time zone: local times in texts, and the region of local numbers",
+        examples=["Europe/Tallinn"],
+    )
+    locale: Locale = Field(
+        default="en",
+        description="Language of the texts when the ticket names none (en, es, zh, et)",
+        examples=["et"],
+    )
+    brand: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(
+        default=None, description="Who the texts are from (default: `name`)", examples=["Kaubamaja"]
+    )
+    contact: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+        default=None,
+        description="Named in HELP answers (default: the service's SUPPORT_CONTACT)",
+        examples=["kaubamaja.ee/abi or +372 600 0000"],
+    )
+    sender: Sender | None = Field(
+        default=None,
+        description="E.164 number or Twilio Messaging Service SID the texts go from"
+        " (default: the service's sender)",
+        examples=["+37256000000"],
+    )
+    notify_at_positions: list[Annotated[int, Field(ge=1, le=10_000)]] = Field(
+        default_factory=lambda: [10, 5, 2],
+        max_length=20,
+        description="Places in line that, once reached, are worth a text",
+        examples=[[10, 5, 2]],
+    )
+    eta_change_minutes: int = Field(
+        default=10,
+        ge=1,
+        le=24 * 60,
+        description="A new estimate moving the call time by at least this much is texted",
+        examples=[10],
+    )
+    hold_minutes: int = Field(
+        default=5,
+        ge=1,
+        le=24 * 60,
+        description="How long a called customer's place is held (said in the text)",
+        examples=[5],
+    )
+    peak_hours: list[PeakHours] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Recurring busy windows: warned about ahead, and named on joining",
+        examples=[[{"days": ["sat", "sun"], "start": "12:00", "end": "14:00"}]],
+    )
+    peak_alert_lead_minutes: int = Field(
+        default=120,
+        ge=0,
+        le=7 * 24 * 60,
+        description="How long before a peak window its warning is sent",
+        examples=[120],
+    )
+    reply_webhook_url: WebhookUrl | None = Field(
+        default=None,
+        description="Where customers' texts the service does not answer itself are forwarded"
+        " (signed: see the `replyForwarded` webhook)",
+        examples=["https://booking.example.com/hooks/sms-replies"],
+    )
 
 
 class QueueOut(QueueSettings):
@@ -133,18 +188,26 @@ class QueueOut(QueueSettings):
 
     model_config = ConfigDict(extra="ignore", strict=False)
 
-    id: str
-    timezone: str  # as stored: a name taken before the rule of places held still reads back
-    created_at: datetime
-    updated_at: datetime
+    id: str = Field(description="The queue's id, as in the path", examples=["kaubamaja-desk"])
+    # As stored: a name taken before the rule of places held still reads back.
+    timezone: str = Field(description="IANA time zone", examples=["Europe/Tallinn"])
+    created_at: datetime = Field(description="When the queue was first put")
+    updated_at: datetime = Field(description="When its settings last changed")
 
 
 class Disclosure(Strict):
     """What the customer was shown when they agreed."""
 
-    text: Annotated[str, Field(min_length=1, max_length=2000)]
-    version: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    language: Locale | None = None
+    text: Annotated[str, Field(min_length=1, max_length=2000)] = Field(
+        description="The exact words the customer agreed to",
+        examples=["Text me about my place in line. Msg&data rates may apply. Reply STOP to end."],
+    )
+    version: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="Your version of that wording", examples=["kiosk-3"]
+    )
+    language: Locale | None = Field(
+        default=None, description="The language it was shown in", examples=["en"]
+    )
 
 
 class Evidence(BaseModel):
@@ -160,10 +223,18 @@ class Evidence(BaseModel):
     )
     __pydantic_extra__: dict[str, EvidenceValue] = Field(init=False)
 
-    ip: Annotated[str, Field(max_length=100)] | None = None
-    user_agent: Annotated[str, Field(max_length=500)] | None = None
-    location: Annotated[str, Field(max_length=200)] | None = None
-    staff_id: Annotated[str, Field(max_length=100)] | None = None
+    ip: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="The customer's IP address (web forms)", examples=["203.0.113.9"]
+    )
+    user_agent: Annotated[str, Field(max_length=500)] | None = Field(
+        default=None, description="The customer's browser (web forms)", examples=["Mozilla/5.0"]
+    )
+    location: Annotated[str, Field(max_length=200)] | None = Field(
+        default=None, description="Where it was captured (kiosk, desk)", examples=["desk-2"]
+    )
+    staff_id: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="Who captured it (paper, verbal)", examples=["s-17"]
+    )
 
     @model_validator(mode="after")
     def _few_and_named(self) -> Evidence:
@@ -179,70 +250,133 @@ class Evidence(BaseModel):
 class ConsentIn(Strict):
     """An opt-in or opt-out the producer captured (in `ticket.joined`, without `phone`)."""
 
-    purposes: list[Purpose] = Field(min_length=1)
-    action: Literal["grant", "revoke"]
-    method: ProducerMethod
-    captured_at: PastInstant | None = None
-    disclosure: Disclosure | None = None
-    evidence: Evidence = Field(default_factory=Evidence)
+    purposes: list[Purpose] = Field(
+        min_length=1,
+        description="`queue_updates` (texts about the customer's own ticket) and/or"
+        " `peak_alerts` (busy-hour warnings)",
+        examples=[["queue_updates", "peak_alerts"]],
+    )
+    action: Literal["grant", "revoke"] = Field(
+        description="An opt-in or an opt-out", examples=["grant"]
+    )
+    method: ProducerMethod = Field(description="How it was captured", examples=["kiosk"])
+    captured_at: PastInstant | None = Field(
+        default=None,
+        description="When the customer agreed; required for EU/EEA/UK numbers and peak_alerts",
+        examples=["2026-11-28T11:04:51+02:00"],
+    )
+    disclosure: Disclosure | None = Field(
+        default=None,
+        description="What the customer was shown; required for EU/EEA/UK numbers and peak_alerts",
+    )
+    evidence: Evidence = Field(
+        default_factory=Evidence,
+        description="How it was captured: any further fields are kept as given",
+        examples=[{"location": "desk-2", "staff_id": "s-17"}],
+    )
 
 
 class ConsentRequest(ConsentIn):
     """`POST /v1/consents`: one record for the ledger."""
 
-    phone: PhoneText
+    phone: PhoneText = Field(
+        description="The number, in any common format; with no country code, `queue_id` is needed",
+        examples=["+1 305 555 0142"],
+    )
+    queue_id: Identifier | None = Field(
+        default=None,
+        description="A queue whose region a number without a country code is read in",
+        examples=["kaubamaja-desk"],
+    )
 
 
 class ConsentRecordOut(BaseModel):
     """One ledger record."""
 
-    id: str
-    seq: int
-    phone: str | None
-    subject: str
-    purposes: list[Purpose]
-    action: Literal["grant", "revoke"]
-    method: Method
-    disclosure: dict[str, Any] | None
-    captured_at: datetime | None
-    recorded_at: datetime
-    evidence: dict[str, Any]
-    source: str
-    jurisdiction: str
-    prev_hash: str | None
-    hash: str
+    id: str = Field(description="The record's id", examples=["cr_3f2a9c0d1e8b4a7f9e6d5c4b3a291807"])
+    seq: int = Field(description="Its place in the ledger, from 1", examples=[1234])
+    phone: str | None = Field(
+        description="The number in E.164; null once the number was erased",
+        examples=["+13055550142"],
+    )
+    subject: str = Field(description="The number's keyed pseudonym (kept after erasure)")
+    purposes: list[Purpose] = Field(
+        description="What it grants or revokes", examples=[["queue_updates"]]
+    )
+    action: Literal["grant", "revoke"] = Field(description="Opt-in or opt-out", examples=["grant"])
+    method: Method = Field(
+        description="How it was captured; `sms_*`, `carrier` and `erasure` are the service's own",
+        examples=["kiosk"],
+    )
+    disclosure: dict[str, Any] | None = Field(
+        description="What the customer was shown: text, version, language",
+        examples=[{"text": "Text me about my place in line.", "version": "kiosk-3"}],
+    )
+    captured_at: datetime | None = Field(description="When the customer agreed or refused")
+    recorded_at: datetime = Field(description="When the service appended the record")
+    evidence: dict[str, Any] = Field(
+        description="How it was captured, as given; for replies, the text and Twilio's id",
+        examples=[{"location": "desk-2"}],
+    )
+    source: str = Field(
+        description="Who appended it: `key:<API key name>` or `sms:<MessageSid>`",
+        examples=["key:booking-system"],
+    )
+    jurisdiction: str = Field(description="Whose rules apply to the number", examples=["US-FL"])
+    prev_hash: str | None = Field(description="The hash of the record before it (SHA-256, hex)")
+    hash: str = Field(description="This record's chain hash (SHA-256, hex)")
 
 
 class PurposeStateOut(BaseModel):
     """The current state of one purpose for a number."""
 
-    status: Literal["granted", "revoked", "none"]
-    since: datetime | None
-    record_id: str | None
+    status: Literal["granted", "revoked", "none"] = Field(
+        description="Whether texts for this purpose may go", examples=["granted"]
+    )
+    since: datetime | None = Field(description="When the record that decided it was appended")
+    record_id: str | None = Field(description="That record's id")
 
 
 class ConsentStatusOut(BaseModel):
     """`GET /v1/consents/{phone}`: state per purpose and the full history."""
 
-    phone: str
-    jurisdiction: str
-    suppressed: bool
-    purposes: dict[str, PurposeStateOut]
-    history: list[ConsentRecordOut]
+    phone: str = Field(description="The number in E.164", examples=["+13055550142"])
+    jurisdiction: str = Field(description="Whose rules apply to the number", examples=["US-FL"])
+    suppressed: bool = Field(
+        description="True while nothing at all may be texted to the number: it opted out by"
+        " text (STOP, or any words read as stop) and has not opted back in, it was erased, or"
+        " the carrier said it cannot be reached",
+        examples=[False],
+    )
+    purposes: dict[str, PurposeStateOut] = Field(description="The current state per purpose")
+    history: list[ConsentRecordOut] = Field(description="Every record about it, oldest first")
 
 
 class Health(BaseModel):
     """Liveness and readiness answers."""
 
-    status: Literal["ok", "unavailable"]
-    checks: dict[str, str] = Field(default_factory=dict)
+    status: Literal["ok", "unavailable"] = Field(description="The verdict", examples=["ok"])
+    checks: dict[str, str] = Field(
+        default_factory=dict,
+        description="Each dependency: `ok` or the error that came back",
+        examples=[{"database": "ok", "redis": "ok"}],
+    )
 
 
 class Problem(BaseModel):
     """An error (RFC 9457 problem details)."""
 
-    type: str
-    title: str
-    status: int
-    detail: str
-    errors: list[dict[str, str]] = Field(default_factory=list)
+    type: str = Field(
+        description="A URI naming the kind of problem",
+        examples=["https://notifier.dev/problems/validation"],
+    )
+    title: str = Field(description="The kind, in words", examples=["Validation failed"])
+    status: int = Field(description="The HTTP status", examples=[422])
+    detail: str = Field(
+        description="What went wrong here", examples=["ticket.phone: is not a valid phone number"]
+    )
+    errors: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Each invalid field by its dotted path, and why",
+        examples=[[{"field": "ticket.phone", "message": "is not a valid phone number"}]],
+    )

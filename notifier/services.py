@@ -88,7 +88,14 @@ def build_services(
         pseudonymize=pseudonymize,
         dispatcher=dispatcher,
         pacer=SenderPacer(redis, settings.sender_mps),
-        work=UnitOfWork(db, clock, dispatcher, pseudonymize, fallback_sender(settings)),
+        work=UnitOfWork(
+            db,
+            clock,
+            dispatcher,
+            pseudonymize,
+            fallback_sender(settings),
+            settings.support_contact,
+        ),
         keys=KeyCache(),
         notary=Notary.of(settings, db, clock),
     )

@@ -82,6 +82,8 @@ class Work:
     pseudonymize: Pseudonymizer
     # The sender of texts whose queue names none (None: such texts are blocked).
     default_sender: str | None
+    # Named in HELP answers when the queue names no contact of its own (SUPPORT_CONTACT).
+    support_contact: str | None = None
     messages: list[Message] = field(default_factory=list)
     requeued: list[Message] = field(default_factory=list)
     fanouts: list[str] = field(default_factory=list)
@@ -116,15 +118,23 @@ class UnitOfWork:
         jobs: JobQueue,
         pseudonymize: Pseudonymizer,
         default_sender: str | None,
+        support_contact: str | None = None,
     ) -> None:
         self.db, self.clock, self.jobs = db, clock, jobs
         self._pseudonymize, self._default_sender = pseudonymize, default_sender
+        self._support_contact = support_contact
 
     @contextmanager
     def __call__(self) -> Iterator[Work]:
         """One transaction: committed on success, rolled back on error; then the jobs queued."""
         with self.db.session() as session:
-            work = Work(session, self.clock.now(), self._pseudonymize, self._default_sender)
+            work = Work(
+                session,
+                self.clock.now(),
+                self._pseudonymize,
+                self._default_sender,
+                self._support_contact,
+            )
             yield work
             planned = self._plan(work)
         if planned:

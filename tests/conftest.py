@@ -18,6 +18,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 from flask import Flask
+from redis import Redis
 from rq.job import Job
 from werkzeug.serving import make_server
 
@@ -29,6 +30,7 @@ from notifier.compliance import keys
 from notifier.db import make_engine
 from notifier.services import Services
 from tests.fakes.twilio import FakeTwilio
+from tests.guard import drop_schema, forget_keys, has_schema, refusal
 from workers.worker import Worker, lending
 
 os.environ["NOTIFIER_ENV"] = "test"
@@ -60,11 +62,20 @@ TABLES = (
 )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse, in one line and before any fixture runs, stores the suite does not own."""
+    problem = refusal(os.environ)
+    if problem:
+        raise pytest.UsageError(problem)
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The Redis the suite uses: `REDIS_URL`, else an embedded server for the session."""
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
+        with Redis.from_url(os.environ["REDIS_URL"]) as redis:
+            forget_keys(redis)
         return
     socket = tmp_path_factory.mktemp("redis") / "redis.sock"
     server = embedded_redis.start(socket)
@@ -73,13 +84,24 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A database with every migration applied: `DATABASE_URL`, else a SQLite template file."""
-    url = os.environ.get("DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.db'}"
-    )
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database with every migration applied: `DATABASE_URL`, else a SQLite template file.
+
+    An outside database is left as it was found: the tables the run made are dropped, and
+    tables that were there before are emptied."""
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        template = f"sqlite:///{tmp_path_factory.mktemp('db') / 'template.db'}"
+        migrate.upgrade(template)
+        yield template
+        return
+    existed = has_schema(url)
     migrate.upgrade(url)
-    return url
+    yield url
+    if not existed:
+        drop_schema(url)
+    elif not url.startswith("sqlite"):
+        empty_postgres(url)
 
 
 @pytest.fixture
@@ -130,12 +152,13 @@ def app(overrides: dict[str, Any], clock: FixedClock) -> Iterator[Flask]:
     """The app under test, on an empty database and an empty Redis."""
     app = create_app(overrides, clock=clock)
     svc = services_of(app)
-    svc.redis.flushdb()
+    forget_keys(svc.redis)
     with lending(svc):  # a job a test performs itself runs as a worker would run it
         yield app
     close = getattr(svc.provider, "close", None)
     if close is not None:
         close()
+    forget_keys(svc.redis)
     svc.redis.close()
     svc.db.dispose()
 

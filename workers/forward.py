@@ -17,8 +17,6 @@ POST; a redirect is refused, never followed.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 from datetime import timedelta
@@ -30,6 +28,7 @@ from requests_hardened.ip_filter import InvalidIPAddress
 from sqlalchemy import select
 
 from notifier.inbound import destinations
+from notifier.inbound.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature, signing_key
 from notifier.models import InboundReply, Ticket
 from notifier.sending.dispatch import FORWARD
 from notifier.sending.lifecycle import Priority
@@ -43,21 +42,8 @@ CONNECT_TIMEOUT_SECONDS = 3
 TIMEOUT_SECONDS = 10
 MAX_ATTEMPTS = 5
 RETRY_BASE = timedelta(seconds=30)
-SIGNATURE_HEADER = "X-Notifier-Signature"
-TIMESTAMP_HEADER = "X-Notifier-Timestamp"
 # A producer that is busy or timed out may take it later; any other 4xx will not.
 RETRYABLE = frozenset({408, 429})
-
-
-def signing_key(secret_key: str) -> bytes:
-    """The key that signs forwarded replies: derived, so the secret itself is never shared."""
-    return hmac.new(secret_key.encode(), b"notifier reply webhook", hashlib.sha256).digest()
-
-
-def signature(key: bytes, timestamp: str, body: bytes) -> str:
-    """The signature header's value for a body sent at `timestamp`."""
-    mac = hmac.new(key, timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + mac.hexdigest()
 
 
 def forward(inbound_id: str, attempt: int = 1) -> str:

@@ -20,8 +20,10 @@ from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from notifier.compliance import retention
 from notifier.compliance.sequencer import sequence
 from notifier.events.fanouts import plan_recurring_peaks
+from notifier.metrics import recovered
 from notifier.models import Fanout, Message
 from notifier.sending import callbacks
 from notifier.sending.courier import STUCK_AFTER
@@ -35,6 +37,9 @@ BATCH = 1000
 # Jobs this old are checked against Redis; younger ones are surely still there.
 CHECK_JOBS_AFTER = timedelta(minutes=1)
 INTERVAL_SECONDS = 5.0
+# The relay applies retention once a day, whichever relay comes first.
+RETENTION_KEY = "notifier:retention:daily"
+RETENTION_EVERY = timedelta(days=1)
 
 
 def relay_once(svc: Services) -> int:
@@ -79,7 +84,9 @@ def _relay_messages(svc: Services, now: datetime) -> int:
         ).all()
     again = _lost(svc, Message, [r for r in rows if r.status == MessageStatus.PENDING], now)
     again += [r for r in rows if r.status == MessageStatus.SENDING]
-    return svc.dispatcher.enqueue([Due(r.id, r.priority, r.send_at) for r in again])
+    return recovered(
+        "message", svc.dispatcher.enqueue([Due(r.id, r.priority, r.send_at) for r in again])
+    )
 
 
 def _relay_fanouts(svc: Services, now: datetime) -> int:
@@ -91,7 +98,7 @@ def _relay_fanouts(svc: Services, now: datetime) -> int:
             .limit(BATCH)
         ).all()
     again = _lost(svc, Fanout, rows, now)
-    return svc.dispatcher.enqueue_fanouts([r.id for r in again])
+    return recovered("fanout", svc.dispatcher.enqueue_fanouts([r.id for r in again]))
 
 
 def _waiting(
@@ -120,12 +127,21 @@ def _lost(
     return lost
 
 
+def retention_daily(svc: Services) -> retention.Removed | None:
+    """Apply retention unless a relay did in the last day (Redis remembers, for all relays)."""
+    now = svc.clock.now()
+    if not svc.redis.set(RETENTION_KEY, now.isoformat(), nx=True, ex=RETENTION_EVERY):
+        return None
+    return retention.apply(svc.db, now, retention.Keep.of(svc.settings))
+
+
 def run_forever(svc: Services, interval: float = INTERVAL_SECONDS) -> None:
     """Relay every `interval` seconds until stopped."""
     log.info("relay started")
     while True:
         try:
             moved = relay_once(svc)
+            retention_daily(svc)
         except (RedisError, SQLAlchemyError) as error:
             # The one clock process outlives an outage of either store and catches up after.
             log.warning("relay waits for Redis or the database: %s", error)

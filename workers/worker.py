@@ -1,8 +1,9 @@
-"""The RQ worker of the service: builds the service's parts once, at start, and lends them to jobs.
+"""The `worker` process: RQ's SimpleWorker, with the settings checked and the service's parts
+built once, at start, and lent to each job.
 
-Named in the Procfile (`rq worker --worker-class workers.worker.Worker`). A `SimpleWorker` runs
-each job in its own process, so the database pool and the HTTP connection to the provider are
-kept from one job to the next.
+Started as in the Procfile: `rq worker --with-scheduler --worker-class workers.worker.Worker
+-c workers.rq_settings`. Jobs run in this process, so its database pool and its HTTP connection
+to the SMS provider are kept from one job to the next.
 """
 
 from __future__ import annotations
@@ -10,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rq import Queue as RqQueue
 from rq import SimpleWorker
 from rq.job import Job
 
-from notifier.config import load_settings
-from notifier.services import Services, build_services
+from notifier.startup import settings_or_exit
+
+if TYPE_CHECKING:
+    from notifier.services import Services
 
 _lent: ContextVar[Services] = ContextVar("services")
 
@@ -41,11 +44,17 @@ def lending(svc: Services) -> Iterator[None]:
 
 
 class Worker(SimpleWorker):
-    """A `SimpleWorker` whose jobs reach the services it built at start."""
+    """A SimpleWorker that refuses to start on bad settings and builds the services first."""
 
     def __init__(self, *args: Any, services: Services | None = None, **kwargs: Any) -> None:
+        if services is None:
+            settings = settings_or_exit()
+            # Imported only now: the metrics count in the directory the settings just chose.
+            from notifier.services import build_services
+
+            services = build_services(settings)
+        self.services = services
         super().__init__(*args, **kwargs)
-        self.services = services or build_services(load_settings())
 
     def perform_job(self, job: Job, queue: RqQueue) -> bool:
         """Run one job with this worker's services lent to it."""

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import TypeAdapter
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 
+from notifier.api import openapi_webhooks
 from notifier.api.reading import FORM, JSON
 from notifier.api.routing import OPERATIONS, Operation
 
@@ -22,7 +23,7 @@ def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
         paths.setdefault(op.path, {})[op.method.lower()] = _operation(op, schemas)
-    return {
+    whole = {
         "openapi": "3.1.0",
         "info": {
             "title": "notifier",
@@ -35,6 +36,8 @@ def document() -> dict[str, Any]:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         },
     }
+    openapi_webhooks.add_to(whole)
+    return whole
 
 
 def _schema(model: Any, schemas: dict[str, Any], mode: JsonSchemaMode) -> dict[str, Any]:

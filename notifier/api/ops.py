@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from redis.exceptions import RedisError
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from notifier import metrics
+from notifier import metrics_scrape
 from notifier.api.openapi import document
 from notifier.api.routing import json_response, route
 from notifier.schemas import Health
@@ -67,8 +67,7 @@ def readyz() -> Response:
 )
 def prometheus() -> Response:
     """Counters and gauges in the Prometheus text format."""
-    metrics.refresh(services())
-    return Response(generate_latest(metrics.REGISTRY), mimetype=CONTENT_TYPE_LATEST)
+    return Response(metrics_scrape.exposition(services()), mimetype=CONTENT_TYPE_LATEST)
 
 
 @route(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from consent.records import PurposeState
 from notifier.models import ConsentRecord, InboundReply, Message, StatusStep, Ticket
@@ -26,121 +26,132 @@ class Out(BaseModel):
 class StatusStepOut(Out):
     """One step of a text's delivery history."""
 
-    status: str
-    error_code: int | None
-    detail: str | None
-    source: str
-    at: datetime
+    status: str = Field(description="The status the text moved to")
+    error_code: int | None = Field(description="The provider's error code, if any")
+    detail: str | None = Field(description="Why, or the provider's words")
+    source: str = Field(
+        description="Who recorded the step: decision, worker, callback, reply, erasure"
+    )
+    at: datetime = Field(description="When")
 
 
 class ReliedOnOut(Out):
     """The consent record a text's decision relied on."""
 
-    id: str
-    seq: int
-    action: str
-    method: str
-    captured_at: datetime | None
-    recorded_at: datetime
+    id: str = Field(description="The ledger record's id")
+    seq: int = Field(description="Its place in the ledger")
+    action: str = Field(description="grant or revoke")
+    method: str = Field(description="How it was captured")
+    captured_at: datetime | None = Field(description="When the customer agreed")
+    recorded_at: datetime = Field(description="When it was appended")
 
 
 class MessageOut(BaseModel):
     """One text decided: to whom, why, what it said, what the rules said, what became of it."""
 
-    id: str
-    created_at: datetime
-    queue_id: str | None
-    ticket_id: str | None
-    recipient: str | None
-    subject: str
-    sender: str | None
-    purpose: str
-    kind: str
-    locale: str
-    body: str | None
-    segments: int
-    encoding: str
-    priority: str
-    decision: str
-    reason: str | None
-    rule: str
-    consent_record_id: str | None
-    consent_record: ReliedOnOut | None
-    send_at: datetime | None
-    status: str
-    provider_sid: str | None
-    error_code: int | None
-    sent_at: datetime | None
-    history: list[StatusStepOut]
+    id: str = Field(description="The text's id")
+    created_at: datetime = Field(description="When it was decided")
+    queue_id: str | None = Field(description="Its queue")
+    ticket_id: str | None = Field(description="The producer's ticket number")
+    recipient: str | None = Field(
+        description="The number in E.164; null once erased or past retention"
+    )
+    subject: str = Field(description="The number's keyed pseudonym")
+    sender: str | None = Field(description="The number or Messaging Service it goes from")
+    purpose: str = Field(
+        description="queue_updates, peak_alerts or service (answers to the customer)"
+    )
+    kind: str = Field(
+        description="What the text is: joined, position_update, called, delayed, help..."
+    )
+    locale: str = Field(description="Its language")
+    body: str | None = Field(description="What it says; null once erased or past retention")
+    segments: int = Field(description="SMS segments it takes")
+    encoding: str = Field(description="GSM-7 or UCS-2")
+    priority: str = Field(description="urgent, default or bulk")
+    decision: str = Field(description="queued, scheduled, blocked or skipped")
+    reason: str | None = Field(description="Why it was blocked, deferred or skipped")
+    rule: str = Field(description="The rule that decided it")
+    consent_record_id: str | None = Field(description="The ledger record the decision relied on")
+    consent_record: ReliedOnOut | None = Field(description="That record, in short")
+    send_at: datetime | None = Field(description="When a scheduled text goes")
+    status: str = Field(description="Where it is now: pending, sending, sent, delivered, failed...")
+    provider_sid: str | None = Field(description="Twilio's id for it")
+    error_code: int | None = Field(description="The provider's error code, if it failed")
+    sent_at: datetime | None = Field(description="When the provider took it")
+    history: list[StatusStepOut] = Field(description="Every status it went through, in order")
 
 
 class TicketOut(Out):
     """A ticket as held about a number."""
 
-    id: str
-    queue_id: str
-    ticket_id: str
-    phone: str | None
-    locale: str | None
-    position: int | None
-    eta_minutes: int | None
-    counter: str | None
-    state: str
-    close_reason: str | None
-    joined_at: datetime
-    updated_at: datetime
+    id: str = Field(description="The service's id for the ticket")
+    queue_id: str = Field(description="Its queue")
+    ticket_id: str = Field(description="The producer's ticket number")
+    phone: str | None = Field(description="The number in E.164")
+    locale: str | None = Field(description="The customer's language, if given")
+    position: int | None = Field(description="Place in line")
+    eta_minutes: int | None = Field(description="Estimated wait")
+    counter: str | None = Field(description="Where the customer was called to")
+    state: str = Field(description="waiting, called or closed")
+    close_reason: str | None = Field(description="served, cancelled, no_show or replaced")
+    joined_at: datetime = Field(description="When it joined")
+    updated_at: datetime = Field(description="When it last changed")
 
 
 class InboundOut(Out):
     """A text the customer sent us."""
 
-    id: str
-    provider_sid: str | None
-    phone: str | None
-    to: str
-    body: str | None
-    kind: str
-    received_at: datetime
-    # How it was read: opt_out, not_opt_out or unclear, by which rule, on which words.
-    verdict: str | None
-    rule: str | None
-    words: list[str] | None
+    id: str = Field(description="The service's id for the text")
+    provider_sid: str | None = Field(description="Twilio's MessageSid")
+    phone: str | None = Field(description="Who wrote, in E.164")
+    to: str = Field(description="The number written to")
+    body: str | None = Field(description="What they wrote")
+    kind: str = Field(description="How it was read: opt_out, opt_in, help, status, other")
+    received_at: datetime = Field(description="When it arrived")
+    verdict: str | None = Field(description="How it was read: opt_out, not_opt_out or unclear")
+    rule: str | None = Field(description="The reader's rule that decided it")
+    words: list[str] | None = Field(description="The words that decided it")
 
 
 class SuppressionOut(Out):
     """The carrier said the number cannot be texted."""
 
-    reason: str
-    error_code: int | None
-    created_at: datetime
+    reason: str = Field(description="Why the number cannot be texted")
+    error_code: int | None = Field(description="The carrier's error code")
+    created_at: datetime = Field(description="Since when")
 
 
 class SubjectExport(BaseModel):
     """`GET /v1/subjects/{phone}`: everything held about one number (GDPR Arts. 15, 20)."""
 
-    phone: str | None
-    subject: str
-    jurisdiction: str
-    exported_at: datetime
-    consent: dict[str, PurposeStateOut]
-    suppression: SuppressionOut | None
-    consent_records: list[ConsentRecordOut]
-    tickets: list[TicketOut]
-    messages: list[MessageOut]
-    inbound_replies: list[InboundOut]
+    phone: str | None = Field(description="The number, while any row still holds it")
+    subject: str = Field(description="Its keyed pseudonym")
+    jurisdiction: str = Field(description="Whose rules apply to it")
+    exported_at: datetime = Field(description="When this export was made")
+    consent: dict[str, PurposeStateOut] = Field(description="The current state per purpose")
+    suppression: SuppressionOut | None = Field(
+        description="Whether the carrier said it cannot be texted"
+    )
+    consent_records: list[ConsentRecordOut] = Field(description="Every ledger record about it")
+    tickets: list[TicketOut] = Field(description="Its tickets")
+    messages: list[MessageOut] = Field(description="Every text decided for it")
+    inbound_replies: list[InboundOut] = Field(description="Every text it sent")
 
 
 class ErasureOut(BaseModel):
     """`DELETE /v1/subjects/{phone}`: what erasure removed, and what it kept and why."""
 
-    subject: str
-    erased_at: datetime
-    revocation_record_id: str | None
-    texts_cancelled: int
-    messages_scrubbed: int
-    tickets_deleted: int
-    inbound_scrubbed: int
-    kept: str
+    subject: str = Field(description="The erased number's pseudonym")
+    erased_at: datetime = Field(description="When")
+    revocation_record_id: str | None = Field(
+        description="The erasure revocation appended to the ledger, if it ever granted"
+    )
+    texts_cancelled: int = Field(description="Texts not yet sent that will not go")
+    messages_scrubbed: int = Field(description="Texts whose number and body were removed")
+    tickets_deleted: int = Field(description="Tickets deleted")
+    inbound_scrubbed: int = Field(description="Its texts whose words and number were removed")
+    kept: str = Field(description="What was kept, and why")
 
 
 def message_out(message: Message, relied_on: ConsentRecord | None) -> MessageOut:

@@ -66,6 +66,13 @@ def revoke_key(session: Session, name: str, now: datetime) -> None:
     key.name = f"{name}~revoked~{key.id}"
 
 
+def list_keys(session: Session) -> list[ApiKey]:
+    """Every key ever made, active ones first, by name."""
+    return list(
+        session.scalars(select(ApiKey).order_by(ApiKey.revoked_at.is_not(None), ApiKey.name))
+    )
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who made a request, and what it may do."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Literal, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -48,17 +48,17 @@ assert set(get_args(FindingName)) == {str(f) for f in Finding}  # the schema nam
 class VerifyOut(BaseModel):
     """`GET /v1/audit/verify`: whether the ledger matches its tree and signed checkpoints."""
 
-    ok: bool
-    records: int
-    tree_size: int
-    waiting: int
-    root: str
-    checkpoint: CheckpointOut | None
-    finding: FindingName | None = None
-    problem: str | None = None
-    first_bad_record: str | None = None
-    first_bad_seq: int | None = None
-    first_bad_leaf: int | None = None
+    ok: bool = Field(description="Whether every record, leaf and checkpoint holds")
+    records: int = Field(description="How many records the ledger holds")
+    tree_size: int = Field(description="How many of them the tree has folded in")
+    waiting: int = Field(description="Records appended but not yet folded in")
+    root: str = Field(description="The tree's root hash (SHA-256, hex)")
+    checkpoint: CheckpointOut | None = Field(description="The newest signed checkpoint")
+    finding: FindingName | None = Field(None, description="What was found, if anything")
+    problem: str | None = Field(None, description="The finding in plain words")
+    first_bad_record: str | None = Field(None, description="The first record that is wrong")
+    first_bad_seq: int | None = Field(None, description="Its number in the ledger")
+    first_bad_leaf: int | None = Field(None, description="Its leaf in the tree, from 0")
 
 
 def verify(notary: Notary) -> VerifyOut:

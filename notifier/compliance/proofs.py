@@ -28,31 +28,31 @@ class CheckpointOut(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    tree_size: int
-    root: str
-    signed_at: datetime
-    key_id: str
-    signature: str
+    tree_size: int = Field(description="How many records the tree held when signed")
+    root: str = Field(description="The tree's root hash (SHA-256, hex)")
+    signed_at: datetime = Field(description="When the checkpoint was signed")
+    key_id: str = Field(description="Which key signed it (derived from NOTIFIER_SECRET_KEY)")
+    signature: str = Field(description="HMAC-SHA256 over the checkpoint's note, hex")
 
 
 class InclusionProofOut(BaseModel):
     """`GET /v1/audit/proof/{record_id}`: the record's leaf and its audit path to a root."""
 
-    record_id: str
-    seq: int
+    record_id: str = Field(description="The ledger record proven")
+    seq: int = Field(description="Its number in the ledger")
     leaf_index: int = Field(description="The leaf's position in the tree, from 0")
     leaf_hash: str = Field(description=LEAF_RULE)
-    tree_size: int
-    root: str
+    tree_size: int = Field(description="The size of the tree the proof is against")
+    root: str = Field(description="That tree's root hash (SHA-256, hex)")
     audit_path: list[str] = Field(description="RFC 9162 inclusion path, nearest sibling first")
-    checkpoint: CheckpointOut
+    checkpoint: CheckpointOut = Field(description="The signed checkpoint of that tree")
 
 
 class ConsistencyProofOut(BaseModel):
     """`GET /v1/audit/consistency`: proof that the first checkpoint's tree begins the second's."""
 
-    first: CheckpointOut
-    second: CheckpointOut
+    first: CheckpointOut = Field(description="The earlier checkpoint")
+    second: CheckpointOut = Field(description="The later checkpoint")
     proof: list[str] = Field(description="RFC 9162 consistency proof")
 
 

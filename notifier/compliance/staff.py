@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -51,14 +51,14 @@ class AccessEntryOut(BaseModel):
 
     model_config = ConfigDict(from_attributes=True)
 
-    id: int
-    at: datetime
-    staff: str
-    role: str
-    action: str
-    subject: str | None
-    detail: str | None
-    address: str | None
+    id: int = Field(description="The entry's number, in order")
+    at: datetime = Field(description="When it happened")
+    staff: str = Field(description="Who: the staff account's name")
+    role: str = Field(description="Its role then: auditor or admin")
+    action: str = Field(description="What: sign_in, view, reveal, download, erase, verify, ...")
+    subject: str | None = Field(description="Which number, by its pseudonym (never the number)")
+    detail: str | None = Field(description="More about it, in plain words")
+    address: str | None = Field(description="The network address it came from")
 
 
 @dataclass(frozen=True)

@@ -172,9 +172,9 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
         last_event_at=event.occurred_at,
     )
     work.session.add(ticket)
-    _decide(
-        work, origin, draft_for(queue, ticket, "joined", compose.joined(queue, ticket, work.now))
-    )
+    # Counted from when the customer joined, if the producer tells us late.
+    body = compose.joined(queue, ticket, min(event.occurred_at, work.now))
+    _decide(work, origin, draft_for(queue, ticket, "joined", body))
     told(ticket, work.now)
 
 

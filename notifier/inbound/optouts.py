@@ -19,6 +19,7 @@ from notifier.inbound.respond import (
     brand,
     locale,
 )
+from notifier.metrics import OPT_OUTS
 from notifier.models import ConsentRecord, Message
 from notifier.sending import lifecycle
 from notifier.sending.confirmations import OPT_OUT_CONFIRMATION
@@ -41,6 +42,7 @@ def opt_out(work: Work, got: Received) -> None:
         evidence=evidence(got),
     )
     ledger.append(work.session, work.pseudonymize, revocation, work.now)
+    OPT_OUTS.labels(revocation.method).inc()
     _block_waiting(work, got)
     if not already and not got.twilio_answered:
         # A reply that only might mean stop is confirmed with a question: texts resume on START.

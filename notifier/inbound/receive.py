@@ -72,7 +72,7 @@ def _received(work: Work, inbound: Inbound) -> Received:
         select(Ticket).where(Ticket.subject == subject).order_by(Ticket.joined_at.desc()).limit(1)
     )
     queue = ticket.queue if ticket else _queue_for_sender(work.session, inbound.to)
-    return Received(inbound, row, reading, ticket, queue)
+    return Received(inbound, row, reading, ticket, queue, work.support_contact)
 
 
 def _queue_for_sender(session: Session, to: str) -> Queue | None:

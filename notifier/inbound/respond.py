@@ -47,6 +47,8 @@ class Received:
     reading: Reply
     ticket: Ticket | None
     queue: Queue | None
+    # The service's contact, for a queue that names none (SUPPORT_CONTACT).
+    support: str | None = None
 
     @property
     def subject(self) -> str:
@@ -83,8 +85,10 @@ def locale(got: Received) -> str:
 
 
 def brand(got: Received) -> catalog.Brand:
-    """Who signs the answer: the queue of the number's latest ticket, else a plain name."""
+    """Who signs the answer: the queue of the number's latest ticket, else a plain name; the
+    contact is the queue's, else the service's SUPPORT_CONTACT."""
     if got.queue is None:
-        return catalog.Brand(FALLBACK_BRAND, None, ZoneInfo("UTC"))
+        return catalog.Brand(FALLBACK_BRAND, got.support, ZoneInfo("UTC"))
+    found = compose.brand(got.queue)
     # Answers go from the number the customer wrote to, which can take their replies.
-    return replace(compose.brand(got.queue), replies=True)
+    return replace(found, replies=True, contact=found.contact or got.support)

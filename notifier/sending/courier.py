@@ -23,6 +23,7 @@ from sqlalchemy import select
 from consent.confirmation import WINDOW_PASSED
 from consent.policy import Outcome
 from notifier.errors import ProviderError
+from notifier.metrics import SEND_SECONDS
 from notifier.models import Message, Ticket
 from notifier.phones import mask
 from notifier.sending import callbacks, confirmations, lifecycle, retries
@@ -229,7 +230,8 @@ def _send_one(
         time.sleep(wait)  # a slot less than the horizon away: waiting beats a round trip
     started.set()
     try:
-        receipt = provider.send(slotted.claimed.text)
+        with SEND_SECONDS.labels(provider.name).time():
+            receipt = provider.send(slotted.claimed.text)
     except ProviderError as error:
         return error
     log.info("sent %s to %s", slotted.claimed.message_id, mask(slotted.claimed.text.to))

@@ -24,6 +24,7 @@ from sqlalchemy import insert, or_, update
 from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
+from notifier.metrics import REGISTRY
 from notifier.models import Message, StatusStep
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,7 @@ ILLEGAL = Counter(
     "notifier_illegal_transitions_total",
     "Status moves refused because the lifecycle does not allow them",
     ["from_status", "to_status"],
+    registry=REGISTRY,
 )
 
 

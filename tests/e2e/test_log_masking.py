@@ -109,6 +109,8 @@ def gunicorn(environment: dict[str, str], tmp_path: Path) -> Iterator[tuple[Proc
     """The web process as the Procfile runs it, on a free port; and its URL."""
     command = [
         str(BIN / "gunicorn"),
+        "--config",
+        "python:notifier.gunicorn_config",
         "--bind",
         "127.0.0.1:0",
         "--workers",

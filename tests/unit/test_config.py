@@ -81,7 +81,7 @@ def test_development_keeps_a_generated_secret_key_across_starts(tmp_path: Path) 
 
 
 def test_localhost_reply_webhooks_are_for_development_only(tmp_path: Path) -> None:
-    production = {"NOTIFIER_ENV": "production", "REDIS_URL": "redis://127.0.0.1:6379/0"}
+    production = {**PRODUCTION, **TWILIO}
 
     assert settings(tmp_path, REPLY_WEBHOOK_ALLOW_LOCALHOST="true").reply_webhook_allow_localhost
     assert not settings(tmp_path, **production).reply_webhook_allow_localhost
@@ -89,3 +89,57 @@ def test_localhost_reply_webhooks_are_for_development_only(tmp_path: Path) -> No
         settings(tmp_path, REPLY_WEBHOOK_ALLOW_LOCALHOST="true", **production)
     with pytest.raises(ConfigError, match="REPLY_WEBHOOK_ALLOW_LOCALHOST"):
         settings(tmp_path, REPLY_WEBHOOK_ALLOW_LOCALHOST="yes please")
+
+
+PRODUCTION = {
+    "NOTIFIER_ENV": "production",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "DATABASE_URL": "postgresql://notifier@db/notifier",
+    "SUPPORT_CONTACT": "help@example.com",
+}
+
+
+def test_production_without_twilio_settings_refuses_to_fake_sending(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="^TWILIO_ACCOUNT_SID is required"):
+        settings(tmp_path, **PRODUCTION)
+
+
+def test_production_prints_texts_only_when_told_so(tmp_path: Path) -> None:
+    assert settings(tmp_path, **PRODUCTION, SMS_PROVIDER="console").sms_provider == "console"
+
+
+def test_production_uses_sqlite_only_when_told_so(tmp_path: Path) -> None:
+    env = {**PRODUCTION, **TWILIO}
+    del env["DATABASE_URL"]
+    with pytest.raises(ConfigError, match="^DATABASE_URL is required"):
+        settings(tmp_path, **env)
+    explicit = settings(tmp_path, **env, DATABASE_URL=f"sqlite:///{tmp_path}/n.db")
+    assert explicit.database_url.startswith("sqlite:///")
+
+
+def test_production_requires_a_support_contact(tmp_path: Path) -> None:
+    env = {**PRODUCTION, **TWILIO, "SUPPORT_CONTACT": ""}
+    with pytest.raises(ConfigError, match="^SUPPORT_CONTACT is required"):
+        settings(tmp_path, **env)
+
+
+def test_only_development_signs_webhooks_with_a_generated_token(tmp_path: Path) -> None:
+    development = settings(tmp_path)
+    again = settings(tmp_path)
+    test = settings(tmp_path, NOTIFIER_ENV="test")
+
+    assert (
+        development.twilio_auth_token and development.twilio_auth_token == again.twilio_auth_token
+    )
+    assert development.sms_provider == "console"
+    assert test.twilio_auth_token is None
+
+
+def test_retention_and_port_are_read_and_checked(tmp_path: Path) -> None:
+    found = settings(tmp_path, RETENTION_DAYS="30", LEDGER_RETENTION_YEARS="6", PORT="8100")
+
+    assert (found.retention_days, found.ledger_retention_years) == (30, 6)
+    assert found.public_base_url == "http://localhost:8100"
+    for name in ("RETENTION_DAYS", "LEDGER_RETENTION_YEARS", "PORT"):
+        with pytest.raises(ConfigError, match=name):
+            settings(tmp_path, **{name: "-1"})
