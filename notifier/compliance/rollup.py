@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from notifier.clock import Clock
+from notifier.db import Database
 from notifier.models import Message, MessageRollup, RollupState, StatusStep
-from notifier.services import Services
 from notifier.texts import catalog
 
 HOUR = timedelta(hours=1)
@@ -73,10 +74,10 @@ class Tally:
         }
 
 
-def refresh(svc: Services) -> None:
+def refresh(db: Database, clock: Clock) -> None:
     """Count again every hour whose texts changed since the last refresh."""
-    now = svc.clock.now()
-    with svc.db.session() as session:
+    now = clock.now()
+    with db.session() as session:
         state = session.execute(
             select(RollupState).where(RollupState.id == STATE_ID).with_for_update()
         ).scalar_one()

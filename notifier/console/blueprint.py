@@ -95,8 +95,10 @@ def admin_only(view: View) -> View:
 
 def log(action: str, *, subject: str | None = None, detail: str | None = None) -> None:
     """Write what the signed-in member just did to the staff-access log."""
+    svc = services()
     staff.log_access(
-        services(),
+        svc.db,
+        svc.clock,
         member(),
         action,
         subject=subject,
@@ -110,10 +112,9 @@ def _everywhere() -> dict[str, Any]:
     """What every console page shows: who is signed in, and the ledger's last check."""
     if g.get("member") is None:
         return {}
-    svc = services()
     return {
         "me": g.member,
-        "last_check": verifications.last_result(svc),
+        "last_check": verifications.last_result(services().db),
         "zone_name": str(viewer_zone()),
     }
 

@@ -42,7 +42,9 @@ def search() -> Response | str | tuple[str, int]:
 
 def subject_of(raw: str) -> str | None:
     try:
-        return story.subject_of(services(), raw, region_for_timezone(str(viewer_zone())))
+        return story.subject_of(
+            services().pseudonymize, raw, region_for_timezone(str(viewer_zone()))
+        )
     except ValidationFailedError:
         return None
 
@@ -53,7 +55,7 @@ def number(subject: str) -> str:
     _check(subject)
     records = request.args.get("records", 1, type=int) or 1
     texts = request.args.get("texts", 1, type=int) or 1
-    found = story.story(services(), subject, records, texts)
+    found = story.story(services().db, subject, records, texts)
     pages = f"records page {found.records_page.number}, texts page {found.texts_page.number}"
     log("view", subject=subject, detail=f"story: {pages}")
     return render_template(
@@ -88,7 +90,7 @@ def everything(subject: str) -> Response:
     """Download everything held about the number, as one JSON document (GDPR Arts. 15, 20)."""
     _check(subject)
     svc = services()
-    phone = story.phone_of(svc, subject)
+    phone = story.phone_of(svc.db, subject)
     if phone is None:
         flash(_("The number is erased: only its pseudonymous records remain, in the exports."))
         return redirect(url_for("console.number", subject=subject))
@@ -105,7 +107,7 @@ def erase(subject: str) -> Response | str | tuple[str, int]:
     """Erase the number's personal data, once the admin has typed the number again."""
     _check(subject)
     svc = services()
-    phone = story.phone_of(svc, subject)
+    phone = story.phone_of(svc.db, subject)
     if phone is None:
         flash(_("The number is erased already."))
         return redirect(url_for("console.number", subject=subject))
