@@ -148,9 +148,7 @@ def _rows(period: Period, queue_id: str | None) -> Any:
 
 
 def _counts(row: MessageRollup) -> dict[str, int]:
-    names = ("decided", *rollup.OUTCOMES, "went", "segments")
-    names += ("delay_notices", "apologies", "peak_deferred")
-    return {name: getattr(row, name) for name in names}
+    return {name: getattr(row, name) for name in rollup.COUNTED}
 
 
 def _opt_outs(session: Session, period: Period) -> tuple[int, int, list[tuple[str, int]]]:

@@ -45,6 +45,16 @@ OUTCOME = {
     "cancelled": "skipped",
 }
 OUTCOMES = ("delivered", "sent", "failed", "blocked", "skipped", "waiting")
+# Every counter of an hour and queue: the columns of `message_rollup` that hold counts.
+COUNTED = (
+    "decided",
+    *OUTCOMES,
+    "went",
+    "segments",
+    "delay_notices",
+    "apologies",
+    "peak_deferred",
+)
 
 
 @dataclass
@@ -63,12 +73,10 @@ class Tally:
 
     def row(self) -> dict[str, Any]:
         """The rollup row."""
-        names = ("decided", *OUTCOMES, "went", "segments")
-        names += ("delay_notices", "apologies", "peak_deferred")
         return {
             "hour": self.hour,
             "queue_id": self.queue_id,
-            **{name: self.counts.get(name, 0) for name in names},
+            **{name: self.counts.get(name, 0) for name in COUNTED},
             "failures": self.failures,
             "latency": self.latency,
         }

@@ -11,11 +11,12 @@ import re
 import time
 
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from notifier.compliance import story, subjects
 from notifier.console.blueprint import admin_only, bp, log, member, viewer_zone
 from notifier.console.forms import ActionForm, EraseForm, ExportForm, SearchForm
+from notifier.console.i18n import gettext as _
 from notifier.errors import ValidationFailedError
 from notifier.phones import region_for_timezone
 from notifier.services import current as services
@@ -27,7 +28,7 @@ REVEALS_KEPT = 10
 
 
 @bp.route("/numbers", methods=["GET", "POST"])
-def search() -> Response | str | tuple[str, int]:
+def search() -> BaseResponse | str | tuple[str, int]:
     """Find a number written in any common format (without a country prefix, it is read as a
     number of the viewer's own country)."""
     form = SearchForm()
@@ -69,7 +70,7 @@ def number(subject: str) -> str:
 
 
 @bp.route("/numbers/<subject>/reveal", methods=["POST"])
-def reveal(subject: str) -> Response:
+def reveal(subject: str) -> BaseResponse:
     """Show the number in full for a few minutes; the reveal is logged."""
     _check(subject)
     log("reveal", subject=subject)
@@ -86,7 +87,7 @@ def _revealed(subject: str) -> bool:
 
 @bp.route("/numbers/<subject>/everything", methods=["POST"])
 @admin_only
-def everything(subject: str) -> Response:
+def everything(subject: str) -> BaseResponse:
     """Download everything held about the number, as one JSON document (GDPR Arts. 15, 20)."""
     _check(subject)
     svc = services()
@@ -103,7 +104,7 @@ def everything(subject: str) -> Response:
 
 @bp.route("/numbers/<subject>/erase", methods=["GET", "POST"])
 @admin_only
-def erase(subject: str) -> Response | str | tuple[str, int]:
+def erase(subject: str) -> BaseResponse | str | tuple[str, int]:
     """Erase the number's personal data, once the admin has typed the number again."""
     _check(subject)
     svc = services()

@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from notifier.compliance import audit, staff, verifications
 from notifier.compliance import dashboard as programme
 from notifier.console import charts
 from notifier.console.blueprint import admin_only, bp, log, member, viewer_zone
 from notifier.console.forms import AccessExportForm, ActionForm, ExportForm, PeriodForm
+from notifier.console.i18n import gettext as _
 from notifier.console.numbers import subject_of
 from notifier.services import current as services
 
@@ -119,7 +120,7 @@ def _download(name: str, fmt: str, chunks: Iterator[str]) -> Response:
 
 
 @bp.route("/ledger", methods=["GET", "POST"])
-def ledger() -> Response | str:
+def ledger() -> BaseResponse | str:
     """The ledger's checks: the newest, with its progress while it runs; verify now."""
     svc = services()
     if request.method == "POST":

@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from notifier.compliance.dashboard import Latency
 from notifier.compliance.story import TextEntry
+from notifier.console.i18n import format_datetime
+from notifier.console.i18n import gettext as _
 from notifier.schemas import ConsentRecordOut
 
 MASK = "•••• "
