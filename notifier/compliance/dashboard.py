@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 from notifier.clock import Clock
 from notifier.compliance import rollup
 from notifier.db import Database
-from notifier.models import ConsentRecord, MessageRollup, Queue
+from notifier.models import ConsentRecord, Queue
+from notifier.models_console import MessageRollup
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 92

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from notifier.clock import Clock
 from notifier.db import Database
-from notifier.models import Message, MessageRollup, RollupState, StatusStep
+from notifier.models import Message, StatusStep
+from notifier.models_console import MessageRollup, RollupState
 from notifier.texts import catalog
 
 HOUR = timedelta(hours=1)

@@ -25,7 +25,8 @@ from notifier.clock import Clock
 from notifier.compliance.audit import Row, Window
 from notifier.db import Database
 from notifier.errors import ConflictError, NotFoundError, ValidationFailedError
-from notifier.models import StaffAccess, StaffAccount, new_id
+from notifier.models import new_id
+from notifier.models_console import StaffAccess, StaffAccount
 
 ROLES = ("auditor", "admin")
 MIN_PASSWORD_LENGTH = 12

@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from notifier.clock import Clock
 from notifier.compliance.ledger_check import VerifyOut
 from notifier.db import Database
-from notifier.models import ConsentRecord, LedgerCheck, new_id
+from notifier.models import ConsentRecord, new_id
+from notifier.models_console import LedgerCheck
 from notifier.sending.lifecycle import Priority
 from notifier.work import JobCall, JobQueue
 
