@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import Connection
 
-from notifier import models  # noqa: F401  (registers every table on Base.metadata)
+# Each module of tables registers its own on Base.metadata.
+from notifier import models, models_console, models_ledger  # noqa: F401
 from notifier.db import Base, make_engine
 
 target_metadata = Base.metadata

@@ -12,12 +12,12 @@ def run(check_id: str) -> str:
     """Run one requested check of the ledger; safe to run twice (the second does nothing)."""
     svc = services()
     job = get_current_job()
-    if not verifications.start(svc, check_id, job.id if job else None):
+    if not verifications.start(svc.db, svc.clock, check_id, job.id if job else None):
         return "not waiting to run"
     try:
         result = ledger_check.verify(svc.notary)
     except Exception as error:
-        verifications.fail(svc, check_id, f"the check stopped: {error}")
+        verifications.fail(svc.db, svc.clock, check_id, f"the check stopped: {error}")
         raise
-    verifications.finish(svc, check_id, result)
+    verifications.finish(svc.db, svc.clock, check_id, result)
     return "ok" if result.ok else f"broken at record {result.first_bad_seq}"

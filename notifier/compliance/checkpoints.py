@@ -26,7 +26,7 @@ from consent.checkpoints import Checkpoint
 from notifier.clock import Clock
 from notifier.config import Settings
 from notifier.db import Database
-from notifier.models import LedgerCheckpoint
+from notifier.models_ledger import LedgerCheckpoint
 
 FILE_NAME = "checkpoints.jsonl"
 BATCH = 1000

@@ -17,9 +17,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from notifier.clock import Clock
 from notifier.compliance import rollup
-from notifier.models import ConsentRecord, MessageRollup, Queue
-from notifier.services import Services
+from notifier.db import Database
+from notifier.models import ConsentRecord, Queue
+from notifier.models_console import MessageRollup
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 92
@@ -95,16 +97,16 @@ class Figures:
         return self.opt_outs / went if went else None
 
 
-def queues(svc: Services) -> list[tuple[str, str]]:
+def queues(db: Database) -> list[tuple[str, str]]:
     """Every queue's id and name, for choosing one."""
-    with svc.db.session() as session:
+    with db.session() as session:
         return [(q.id, q.name) for q in session.execute(select(Queue.id, Queue.name))]
 
 
-def figures(svc: Services, period: Period) -> Figures:
+def figures(db: Database, clock: Clock, period: Period) -> Figures:
     """Bring the rollup up to date, then add up the period."""
-    rollup.refresh(svc)
-    with svc.db.session() as session:
+    rollup.refresh(db, clock)
+    with db.session() as session:
         rows = list(session.scalars(_rows(period, period.queue_id)))
         everyone = rows if period.queue_id is None else list(session.scalars(_rows(period, None)))
         by_text, carrier, replies = _opt_outs(session, period)
@@ -147,9 +149,7 @@ def _rows(period: Period, queue_id: str | None) -> Any:
 
 
 def _counts(row: MessageRollup) -> dict[str, int]:
-    names = ("decided", *rollup.OUTCOMES, "went", "segments")
-    names += ("delay_notices", "apologies", "peak_deferred")
-    return {name: getattr(row, name) for name in names}
+    return {name: getattr(row, name) for name in rollup.COUNTED}
 
 
 def _opt_outs(session: Session, period: Period) -> tuple[int, int, list[tuple[str, int]]]:

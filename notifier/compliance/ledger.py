@@ -22,15 +22,8 @@ from consent.jurisdiction import jurisdiction, needs_documented_consent
 from consent.ledger import StoredRecord, record_leaf
 from consent.records import ConsentFact
 from notifier.errors import FieldError, ValidationFailedError
-from notifier.models import (
-    CONSENT_SEQ,
-    ConsentRecord,
-    LedgerLeaf,
-    LedgerPending,
-    Subject,
-    Suppression,
-    new_id,
-)
+from notifier.models import CONSENT_SEQ, ConsentRecord, Subject, Suppression, new_id
+from notifier.models_ledger import LedgerLeaf, LedgerPending
 from notifier.phones import Pseudonymizer
 from notifier.schemas import ConsentIn
 

@@ -23,13 +23,8 @@ from notifier.compliance import checkpoints, tree
 from notifier.compliance.checkpoints import Notary
 from notifier.compliance.ledger import stored
 from notifier.compliance.proofs import CheckpointOut
-from notifier.models import (
-    ConsentRecord,
-    LedgerCheckpoint,
-    LedgerLeaf,
-    LedgerPending,
-    LedgerTree,
-)
+from notifier.models import ConsentRecord
+from notifier.models_ledger import LedgerCheckpoint, LedgerLeaf, LedgerPending, LedgerTree
 
 BATCH = 1000
 FindingName = Literal[
@@ -66,16 +61,7 @@ def verify(notary: Notary) -> VerifyOut:
     path = notary.file
     length = checkpoints.file_length(path)
     with notary.db.session() as session:
-        moment = session.execute(
-            select(
-                select(func.count()).select_from(ConsentRecord).scalar_subquery(),
-                select(func.coalesce(func.max(LedgerLeaf.leaf_index) + 1, 0)).scalar_subquery(),
-                select(func.coalesce(func.max(LedgerCheckpoint.tree_size), 0)).scalar_subquery(),
-                select(LedgerTree.size).scalar_subquery(),
-                select(LedgerTree.root).scalar_subquery(),
-            )
-        ).one()
-        records, leaves, signed, size, root = moment
+        records, leaves, signed, state = _moment(session)
         newest = checkpoints.latest(session)
         shown = CheckpointOut.model_validate(newest) if newest is not None else None
         edge_root = _edge_root(session, leaves)
@@ -88,7 +74,7 @@ def verify(notary: Notary) -> VerifyOut:
             file=checkpoints.in_file(path, length),
             waiting=waiting,
             lost_from_queue=_lost_from_queue(notary),
-            state=(size, root) if size is not None else None,
+            state=state,
             edge_root=edge_root,
         ),
         notary.clock.now(),
@@ -107,6 +93,21 @@ def verify(notary: Notary) -> VerifyOut:
         first_bad_seq=problem.seq if problem else None,
         first_bad_leaf=problem.leaf if problem else None,
     )
+
+
+def _moment(session: Session) -> tuple[int, int, int, tuple[int, str] | None]:
+    """Records, leaves, the newest checkpoint's size, and the tree's size and root (None before
+    the first fold), read at one moment."""
+    records, leaves, signed, size, root = session.execute(
+        select(
+            select(func.count()).select_from(ConsentRecord).scalar_subquery(),
+            select(func.coalesce(func.max(LedgerLeaf.leaf_index) + 1, 0)).scalar_subquery(),
+            select(func.coalesce(func.max(LedgerCheckpoint.tree_size), 0)).scalar_subquery(),
+            select(LedgerTree.size).scalar_subquery(),
+            select(LedgerTree.root).scalar_subquery(),
+        )
+    ).one()
+    return records, leaves, signed, (size, root) if size is not None else None
 
 
 def _edge_root(session: Session, size: int) -> str | None:

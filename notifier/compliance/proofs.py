@@ -18,7 +18,8 @@ from notifier.compliance import checkpoints, tree
 from notifier.compliance.checkpoints import Notary
 from notifier.compliance.ledger import stored
 from notifier.errors import ConflictError, NotFoundError, invalid
-from notifier.models import ConsentRecord, LedgerCheckpoint, LedgerLeaf
+from notifier.models import ConsentRecord
+from notifier.models_ledger import LedgerCheckpoint, LedgerLeaf
 
 LEAF_RULE = "SHA-256(0x00 || canonical JSON of the record's hashed fields), hex"
 

@@ -18,8 +18,10 @@ from typing import Any
 from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
-from notifier.models import Message, MessageRollup, RollupState, StatusStep
-from notifier.services import Services
+from notifier.clock import Clock
+from notifier.db import Database
+from notifier.models import Message, StatusStep
+from notifier.models_console import MessageRollup, RollupState
 from notifier.texts import catalog
 
 HOUR = timedelta(hours=1)
@@ -44,6 +46,16 @@ OUTCOME = {
     "cancelled": "skipped",
 }
 OUTCOMES = ("delivered", "sent", "failed", "blocked", "skipped", "waiting")
+# Every counter of an hour and queue: the columns of `message_rollup` that hold counts.
+COUNTED = (
+    "decided",
+    *OUTCOMES,
+    "went",
+    "segments",
+    "delay_notices",
+    "apologies",
+    "peak_deferred",
+)
 
 
 @dataclass
@@ -62,21 +74,19 @@ class Tally:
 
     def row(self) -> dict[str, Any]:
         """The rollup row."""
-        names = ("decided", *OUTCOMES, "went", "segments")
-        names += ("delay_notices", "apologies", "peak_deferred")
         return {
             "hour": self.hour,
             "queue_id": self.queue_id,
-            **{name: self.counts.get(name, 0) for name in names},
+            **{name: self.counts.get(name, 0) for name in COUNTED},
             "failures": self.failures,
             "latency": self.latency,
         }
 
 
-def refresh(svc: Services) -> None:
+def refresh(db: Database, clock: Clock) -> None:
     """Count again every hour whose texts changed since the last refresh."""
-    now = svc.clock.now()
-    with svc.db.session() as session:
+    now = clock.now()
+    with db.session() as session:
         state = session.execute(
             select(RollupState).where(RollupState.id == STATE_ID).with_for_update()
         ).scalar_one()

@@ -31,7 +31,8 @@ from consent.checkpoints import sign
 from notifier.compliance import checkpoints
 from notifier.compliance.checkpoints import Notary
 from notifier.compliance.tree import TreeDamagedError, fold_in
-from notifier.models import ConsentRecord, LedgerCheckpoint, LedgerPending, LedgerTree
+from notifier.models import ConsentRecord
+from notifier.models_ledger import LedgerCheckpoint, LedgerPending, LedgerTree
 
 log = logging.getLogger(__name__)
 

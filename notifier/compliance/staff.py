@@ -21,11 +21,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from notifier.clock import Clock
 from notifier.compliance.audit import Row, Window
 from notifier.db import Database
 from notifier.errors import ConflictError, NotFoundError, ValidationFailedError
-from notifier.models import StaffAccess, StaffAccount, new_id
-from notifier.services import Services
+from notifier.models import new_id
+from notifier.models_console import StaffAccess, StaffAccount
 
 ROLES = ("auditor", "admin")
 MIN_PASSWORD_LENGTH = 12
@@ -201,7 +202,8 @@ def active_member(session: Session, staff_id: str) -> StaffMember | None:
 
 
 def log_access(
-    svc: Services,
+    db: Database,
+    clock: Clock,
     member: StaffMember,
     action: str,
     *,
@@ -210,10 +212,10 @@ def log_access(
     address: str | None = None,
 ) -> None:
     """Append one entry to the staff-access log, in a transaction of its own."""
-    with svc.db.session() as session:
+    with db.session() as session:
         session.add(
             StaffAccess(
-                at=svc.clock.now(),
+                at=clock.now(),
                 staff=member.name,
                 role=member.role,
                 action=action,
@@ -249,10 +251,10 @@ def _access_row(entry: StaffAccess) -> Row:
 
 
 def recent_access(
-    svc: Services, *, before_id: int | None = None, limit: int = 50
+    db: Database, *, before_id: int | None = None, limit: int = 50
 ) -> list[StaffAccess]:
     """The newest entries of the staff-access log, a page at a time (newest first)."""
-    with svc.db.session() as session:
+    with db.session() as session:
         query = select(StaffAccess).order_by(StaffAccess.id.desc()).limit(limit)
         if before_id is not None:
             query = query.where(StaffAccess.id < before_id)

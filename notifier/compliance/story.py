@@ -27,6 +27,7 @@ from notifier.compliance.exports import (
     message_out,
     ticket_out,
 )
+from notifier.db import Database
 from notifier.models import (
     ConsentRecord,
     InboundReply,
@@ -35,9 +36,8 @@ from notifier.models import (
     Suppression,
     Ticket,
 )
-from notifier.phones import to_e164
+from notifier.phones import Pseudonymizer, to_e164
 from notifier.schemas import ConsentRecordOut
-from notifier.services import Services
 
 PAGE_SIZE = 25
 TICKETS_SHOWN = 100
@@ -104,14 +104,14 @@ class Story:
         return self.phone is None and bool(self.record_count or self.text_count)
 
 
-def subject_of(svc: Services, raw_phone: str, region: str | None) -> str:
+def subject_of(pseudonymize: Pseudonymizer, raw_phone: str, region: str | None) -> str:
     """The pseudonym of a number written in any common format (a 422 if it is not one)."""
-    return svc.pseudonymize(to_e164(raw_phone.strip(), default_region=region, field="phone"))
+    return pseudonymize(to_e164(raw_phone.strip(), default_region=region, field="phone"))
 
 
-def phone_of(svc: Services, subject: str) -> str | None:
+def phone_of(db: Database, subject: str) -> str | None:
     """The number behind a pseudonym, while any row still holds it."""
-    with svc.db.session() as session:
+    with db.session() as session:
         return _phone(session, subject)
 
 
@@ -126,9 +126,9 @@ def _phone(session: Session, subject: str) -> str | None:
     return None
 
 
-def story(svc: Services, subject: str, records_page: int = 1, texts_page: int = 1) -> Story:
+def story(db: Database, subject: str, records_page: int = 1, texts_page: int = 1) -> Story:
     """The number's story, with the asked-for pages of its ledger records and its texts."""
-    with svc.db.session() as session:
+    with db.session() as session:
         rows = ledger.records_of(session, subject)
         phone = _phone(session, subject)
         records = {r.id: consent_record_out(r, phone) for r in rows}

@@ -26,7 +26,8 @@ from consent.merkle import (
 )
 from notifier.compliance.ledger import hashed_fields
 from notifier.errors import NotifierError
-from notifier.models import ConsentRecord, LedgerLeaf, LedgerNode
+from notifier.models import ConsentRecord
+from notifier.models_ledger import LedgerLeaf, LedgerNode
 
 
 class TreeDamagedError(NotifierError):

@@ -11,16 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from redis import Redis
 from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 from sqlalchemy import func, select
 
+from notifier.clock import Clock
 from notifier.compliance.ledger_check import VerifyOut
-from notifier.models import ConsentRecord, LedgerCheck, new_id
+from notifier.db import Database
+from notifier.models import ConsentRecord, new_id
+from notifier.models_console import LedgerCheck
 from notifier.sending.lifecycle import Priority
-from notifier.services import Services
-from notifier.work import JobCall
+from notifier.work import JobCall, JobQueue
 
 VERIFY = "workers.verify.run"
 PROGRESS_KEY = "checked"
@@ -48,10 +51,10 @@ class Check:
     problem: str | None
 
 
-def request(svc: Services, requested_by: str) -> str:
+def request(db: Database, clock: Clock, jobs: JobQueue, requested_by: str) -> str:
     """Ask for a check, unless one is on its way already; answer the check's id."""
-    now = svc.clock.now()
-    with svc.db.session() as session:
+    now = clock.now()
+    with db.session() as session:
         pending = session.scalar(
             select(LedgerCheck.id)
             .where(
@@ -73,25 +76,26 @@ def request(svc: Services, requested_by: str) -> str:
                 total=total,
             )
         )
-    if not svc.dispatcher.enqueue_job(JobCall(Priority.BULK, VERIFY, (check_id,))):
-        _end(svc, check_id, "failed", problem=UNQUEUED)
+    if not jobs.enqueue_job(JobCall(Priority.BULK, VERIFY, (check_id,))):
+        _end(db, clock, check_id, "failed", problem=UNQUEUED)
     return check_id
 
 
-def start(svc: Services, check_id: str, job_id: str | None) -> bool:
+def start(db: Database, clock: Clock, check_id: str, job_id: str | None) -> bool:
     """Mark a queued check as running; False if it is not waiting to run (run twice)."""
-    with svc.db.session() as session:
+    with db.session() as session:
         check = session.get(LedgerCheck, check_id, with_for_update=True)
         if check is None or check.state != "queued":
             return False
-        check.state, check.job_id, check.started_at = "running", job_id, svc.clock.now()
+        check.state, check.job_id, check.started_at = "running", job_id, clock.now()
         return True
 
 
-def finish(svc: Services, check_id: str, result: VerifyOut) -> None:
+def finish(db: Database, clock: Clock, check_id: str, result: VerifyOut) -> None:
     """Record what the check found."""
     _end(
-        svc,
+        db,
+        clock,
         check_id,
         "done",
         ok=result.ok,
@@ -103,22 +107,22 @@ def finish(svc: Services, check_id: str, result: VerifyOut) -> None:
     )
 
 
-def fail(svc: Services, check_id: str, problem: str) -> None:
+def fail(db: Database, clock: Clock, check_id: str, problem: str) -> None:
     """Record that the check could not finish."""
-    _end(svc, check_id, "failed", problem=problem[:200])
+    _end(db, clock, check_id, "failed", problem=problem[:200])
 
 
-def _end(svc: Services, check_id: str, state: str, **found: object) -> None:
-    with svc.db.session() as session:
+def _end(db: Database, clock: Clock, check_id: str, state: str, **found: object) -> None:
+    with db.session() as session:
         check = session.get_one(LedgerCheck, check_id)
-        check.state, check.finished_at = state, svc.clock.now()
+        check.state, check.finished_at = state, clock.now()
         for name, value in found.items():
             setattr(check, name, value)
 
 
-def last_result(svc: Services) -> Check | None:
+def last_result(db: Database) -> Check | None:
     """The newest check that finished, whatever it found."""
-    with svc.db.session() as session:
+    with db.session() as session:
         row = session.scalar(
             select(LedgerCheck)
             .where(LedgerCheck.state == "done")
@@ -128,21 +132,21 @@ def last_result(svc: Services) -> Check | None:
         return _shown(row, None) if row else None
 
 
-def newest(svc: Services) -> Check | None:
-    """The newest check asked for, with its progress if it is running."""
-    with svc.db.session() as session:
+def newest(db: Database, redis: Redis) -> Check | None:
+    """The newest check asked for, with its progress (from the job in `redis`) if it is running."""
+    with db.session() as session:
         row = session.scalar(select(LedgerCheck).order_by(LedgerCheck.requested_at.desc()).limit(1))
     if row is None:
         return None
     checked = row.records if row.state == "done" else None
     if row.state == "running" and row.job_id:
-        checked = _progress(svc, row.job_id)
+        checked = _progress(redis, row.job_id)
     return _shown(row, checked)
 
 
-def _progress(svc: Services, job_id: str) -> int | None:
+def _progress(redis: Redis, job_id: str) -> int | None:
     try:
-        meta = Job.fetch(job_id, connection=svc.redis).get_meta()
+        meta = Job.fetch(job_id, connection=redis).get_meta()
     except (NoSuchJobError, RedisError):
         return None
     value = meta.get(PROGRESS_KEY)

@@ -3,6 +3,7 @@ badge on every page, and errors answered as pages."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,13 +19,14 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from notifier.compliance import staff, verifications
 from notifier.compliance.staff import StaffMember
-from notifier.errors import NotifierError
+from notifier.console.i18n import gettext as _
+from notifier.errors import NotifierError, RequestError
 from notifier.services import current as services
 
 bp = Blueprint(
@@ -37,10 +39,11 @@ bp = Blueprint(
 csrf = CSRFProtect()
 View = Callable[..., Any]
 OPEN_ENDPOINTS = frozenset({"console.sign_in", "console.static"})
+logger = logging.getLogger(__name__)
 
 
 @bp.before_request
-def _load_member() -> Response | None:
+def _load_member() -> BaseResponse | None:
     """Check every form's CSRF token, then find who is signed in; send others to sign in."""
     if request.method == "POST":
         csrf.protect()
@@ -95,8 +98,10 @@ def admin_only(view: View) -> View:
 
 def log(action: str, *, subject: str | None = None, detail: str | None = None) -> None:
     """Write what the signed-in member just did to the staff-access log."""
+    svc = services()
     staff.log_access(
-        services(),
+        svc.db,
+        svc.clock,
         member(),
         action,
         subject=subject,
@@ -110,10 +115,9 @@ def _everywhere() -> dict[str, Any]:
     """What every console page shows: who is signed in, and the ledger's last check."""
     if g.get("member") is None:
         return {}
-    svc = services()
     return {
         "me": g.member,
-        "last_check": verifications.last_result(svc),
+        "last_check": verifications.last_result(services().db),
         "zone_name": str(viewer_zone()),
     }
 
@@ -130,8 +134,11 @@ def _csrf_refused(error: CSRFError) -> tuple[str, int]:
 
 @bp.errorhandler(NotifierError)
 def _ours(error: NotifierError) -> tuple[str, int]:
-    status = error.status if 400 <= error.status < 500 else 500
-    return page_error(status, error.detail)
+    if isinstance(error, RequestError) and error.status < 500:
+        return page_error(error.status, error.detail)
+    # Any other error is the service's own (a setting, the provider): logged, not shown.
+    logger.error("console: %s", type(error).__name__, exc_info=error)
+    return page_error(500, _("Something went wrong on our side; it has been logged."))
 
 
 @bp.errorhandler(HTTPException)

@@ -11,11 +11,12 @@ import re
 import time
 
 from flask import Response, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from notifier.compliance import story, subjects
 from notifier.console.blueprint import admin_only, bp, log, member, viewer_zone
 from notifier.console.forms import ActionForm, EraseForm, ExportForm, SearchForm
+from notifier.console.i18n import gettext as _
 from notifier.errors import ValidationFailedError
 from notifier.phones import region_for_timezone
 from notifier.services import current as services
@@ -27,7 +28,7 @@ REVEALS_KEPT = 10
 
 
 @bp.route("/numbers", methods=["GET", "POST"])
-def search() -> Response | str | tuple[str, int]:
+def search() -> BaseResponse | str | tuple[str, int]:
     """Find a number written in any common format (without a country prefix, it is read as a
     number of the viewer's own country)."""
     form = SearchForm()
@@ -42,7 +43,9 @@ def search() -> Response | str | tuple[str, int]:
 
 def subject_of(raw: str) -> str | None:
     try:
-        return story.subject_of(services(), raw, region_for_timezone(str(viewer_zone())))
+        return story.subject_of(
+            services().pseudonymize, raw, region_for_timezone(str(viewer_zone()))
+        )
     except ValidationFailedError:
         return None
 
@@ -53,7 +56,7 @@ def number(subject: str) -> str:
     _check(subject)
     records = request.args.get("records", 1, type=int) or 1
     texts = request.args.get("texts", 1, type=int) or 1
-    found = story.story(services(), subject, records, texts)
+    found = story.story(services().db, subject, records, texts)
     pages = f"records page {found.records_page.number}, texts page {found.texts_page.number}"
     log("view", subject=subject, detail=f"story: {pages}")
     return render_template(
@@ -67,7 +70,7 @@ def number(subject: str) -> str:
 
 
 @bp.route("/numbers/<subject>/reveal", methods=["POST"])
-def reveal(subject: str) -> Response:
+def reveal(subject: str) -> BaseResponse:
     """Show the number in full for a few minutes; the reveal is logged."""
     _check(subject)
     log("reveal", subject=subject)
@@ -84,11 +87,11 @@ def _revealed(subject: str) -> bool:
 
 @bp.route("/numbers/<subject>/everything", methods=["POST"])
 @admin_only
-def everything(subject: str) -> Response:
+def everything(subject: str) -> BaseResponse:
     """Download everything held about the number, as one JSON document (GDPR Arts. 15, 20)."""
     _check(subject)
     svc = services()
-    phone = story.phone_of(svc, subject)
+    phone = story.phone_of(svc.db, subject)
     if phone is None:
         flash(_("The number is erased: only its pseudonymous records remain, in the exports."))
         return redirect(url_for("console.number", subject=subject))
@@ -101,11 +104,11 @@ def everything(subject: str) -> Response:
 
 @bp.route("/numbers/<subject>/erase", methods=["GET", "POST"])
 @admin_only
-def erase(subject: str) -> Response | str | tuple[str, int]:
+def erase(subject: str) -> BaseResponse | str | tuple[str, int]:
     """Erase the number's personal data, once the admin has typed the number again."""
     _check(subject)
     svc = services()
-    phone = story.phone_of(svc, subject)
+    phone = story.phone_of(svc.db, subject)
     if phone is None:
         flash(_("The number is erased already."))
         return redirect(url_for("console.number", subject=subject))

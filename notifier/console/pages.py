@@ -6,13 +6,14 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Response, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from werkzeug.wrappers import Response as BaseResponse
 
 from notifier.compliance import audit, staff, verifications
 from notifier.compliance import dashboard as programme
 from notifier.console import charts
 from notifier.console.blueprint import admin_only, bp, log, member, viewer_zone
 from notifier.console.forms import AccessExportForm, ActionForm, ExportForm, PeriodForm
+from notifier.console.i18n import gettext as _
 from notifier.console.numbers import subject_of
 from notifier.services import current as services
 
@@ -26,7 +27,7 @@ def dashboard() -> tuple[str, int]:
     or all; a bad choice is said on the page, which shows the default period instead."""
     svc = services()
     zone = viewer_zone()
-    form = PeriodForm(request.args, queues=programme.queues(svc))
+    form = PeriodForm(request.args, queues=programme.queues(svc.db))
     period = programme.default_period(svc.clock.now(), zone)
     status = 200
     if not form.validate():
@@ -43,7 +44,7 @@ def dashboard() -> tuple[str, int]:
     if status != 200:
         form.queue.data = ""
     form.since.data, form.until.data = period.first, period.last
-    figures = programme.figures(svc, period)
+    figures = programme.figures(svc.db, svc.clock, period)
     chart = charts.texts_per_day(figures.days, _("What became of the texts decided each day"))
     page = render_template(
         "console/dashboard.html", form=form, figures=figures, chart=chart, labels=charts.LABELS
@@ -119,15 +120,15 @@ def _download(name: str, fmt: str, chunks: Iterator[str]) -> Response:
 
 
 @bp.route("/ledger", methods=["GET", "POST"])
-def ledger() -> Response | str:
+def ledger() -> BaseResponse | str:
     """The ledger's checks: the newest, with its progress while it runs; verify now."""
     svc = services()
     if request.method == "POST":
-        verifications.request(svc, member().name)
+        verifications.request(svc.db, svc.clock, svc.dispatcher, member().name)
         log("verify", detail="asked for a check of the whole ledger")
         flash(_("The check has started; this page follows its progress."))
         return redirect(url_for("console.ledger"))
-    newest = verifications.newest(svc)
+    newest = verifications.newest(svc.db, svc.redis)
     running = newest is not None and newest.state in ("queued", "running")
     return render_template(
         "console/ledger.html", newest=newest, running=running, action=ActionForm()
@@ -151,7 +152,7 @@ def access() -> Response | str | tuple[str, int]:
             return _download("access", fmt, rows)
         form.until.errors = [problem]
     before = request.args.get("before", type=int)
-    entries = staff.recent_access(services(), before_id=before, limit=ACCESS_PAGE)
+    entries = staff.recent_access(services().db, before_id=before, limit=ACCESS_PAGE)
     older = entries[-1].id if len(entries) == ACCESS_PAGE else None
     page = render_template("console/access.html", entries=entries, older=older, form=form)
     return (page, 400) if form.errors else page

@@ -5,18 +5,19 @@ from __future__ import annotations
 import math
 from urllib.parse import urlsplit
 
-from flask import Response, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask import flash, g, redirect, render_template, request, session, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from notifier.compliance import staff
 from notifier.console.blueprint import bp, log
 from notifier.console.forms import SignInForm
+from notifier.console.i18n import gettext as _
 from notifier.errors import ValidationFailedError
 from notifier.services import current as services
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
-def sign_in() -> Response | str | tuple[str, int]:
+def sign_in() -> BaseResponse | str | tuple[str, int]:
     """The sign-in form; a right name and password start a session."""
     form = SignInForm()
     if not form.validate_on_submit():
@@ -46,7 +47,7 @@ def sign_in() -> Response | str | tuple[str, int]:
 
 
 @bp.route("/sign-out", methods=["POST"])
-def sign_out() -> Response:
+def sign_out() -> BaseResponse:
     """End the session (the form's CSRF token was checked before)."""
     session.clear()
     flash(_("Signed out."))

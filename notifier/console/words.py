@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from notifier.compliance.dashboard import Latency
 from notifier.compliance.story import TextEntry
+from notifier.console.i18n import format_datetime
+from notifier.console.i18n import gettext as _
 from notifier.schemas import ConsentRecordOut
 
 MASK = "•••• "
@@ -87,6 +87,23 @@ SKIPPED = {
 }
 
 
+# What a decision rule that needs no details says.
+DECIDED_BY = {
+    "consent.none": _l("blocked: no consent on record for this purpose"),
+    "gdpr.art7_documentation": _l(
+        "blocked: the consent lacks the disclosure text or the time it was captured,"
+        " which GDPR Art. 7(1) requires"
+    ),
+    "tcpa.written_consent": _l(
+        "blocked: peak-hour warnings need written consent, with the disclosure text and"
+        " when it was captured"
+    ),
+    "unreachable": _l("blocked: the carrier said the number cannot be texted"),
+    "config.sender": _l("blocked: no sender is configured"),
+    "reply.customer_initiated": _l("allowed: an answer to the customer's own text"),
+}
+
+
 def explain(entry: TextEntry) -> str:
     """Why a text was decided as it was, and what stopped it later, in plain words."""
     text = entry.message
@@ -132,22 +149,8 @@ def _decision(
     if rule.startswith("usefulness."):
         found = SKIPPED.get(reason or "")
         return _("skipped: %(why)s", why=str(found) if found else reason)
-    fixed = {
-        "consent.none": _("blocked: no consent on record for this purpose"),
-        "gdpr.art7_documentation": _(
-            "blocked: the consent lacks the disclosure text or the time it was captured,"
-            " which GDPR Art. 7(1) requires"
-        ),
-        "tcpa.written_consent": _(
-            "blocked: peak-hour warnings need written consent, with the disclosure text and"
-            " when it was captured"
-        ),
-        "unreachable": _("blocked: the carrier said the number cannot be texted"),
-        "config.sender": _("blocked: no sender is configured"),
-        "reply.customer_initiated": _("allowed: an answer to the customer's own text"),
-    }
-    if rule in fixed:
-        return fixed[rule]
+    if rule in DECIDED_BY:
+        return str(DECIDED_BY[rule])
     if rule.startswith("cap.peak_alerts."):
         return _(
             "blocked: at most 3 peak-hour warnings a day in %(where)s",

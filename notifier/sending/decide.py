@@ -96,9 +96,7 @@ def record(
     fanout_id: str | None = None,
 ) -> Message:
     """Add the message row for `draft` with `decision` and its first status; remember it."""
-    sender = draft.sender or (queue.sender if queue else None) or work.default_sender
-    if sender is None and decision.outcome.goes:
-        decision = Decision(Outcome.BLOCKED, "no_sender", "config.sender", decision.record_id, None)
+    sender, decision = _sent_by(work, draft, queue, decision)
     segments = count_segments(draft.body or "")
     message = Message(
         id=new_id("msg"),
@@ -127,6 +125,16 @@ def record(
     lifecycle.start(message, work.now)
     work.session.add(message)
     return work.decided(message)
+
+
+def _sent_by(
+    work: Work, draft: Draft, queue: Queue | None, decision: Decision
+) -> tuple[str | None, Decision]:
+    """The text's sender; a text that would go without one is blocked instead."""
+    sender = draft.sender or (queue.sender if queue else None) or work.default_sender
+    if sender is None and decision.outcome.goes:
+        decision = Decision(Outcome.BLOCKED, "no_sender", "config.sender", decision.record_id, None)
+    return sender, decision
 
 
 def _about(ticket: Ticket | None) -> dict[str, object]:

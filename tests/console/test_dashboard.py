@@ -19,7 +19,7 @@ NEW_YORK = ZoneInfo("America/New_York")
 def figures(svc: Services, queue_id: str | None = None) -> dashboard.Figures:
     """The dashboard's figures for the default period, in New York."""
     period = dashboard.default_period(svc.clock.now(), NEW_YORK, queue_id)
-    return dashboard.figures(svc, period)
+    return dashboard.figures(svc.db, svc.clock, period)
 
 
 def test_a_receipt_that_comes_later_moves_a_text_from_sent_to_failed(

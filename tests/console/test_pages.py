@@ -125,7 +125,7 @@ def test_a_form_without_its_csrf_token_is_refused_and_does_nothing(
     assert (reveal.status_code, erase.status_code, forged.status_code) == (400, 400, 400)
     assert "did not come from this console" in erase.get_data(as_text=True)
     assert [a for _, a, _ in actions(app, svc)] == ["sign_in"]
-    assert story.phone_of(svc, subject) == PHONE
+    assert story.phone_of(svc.db, subject) == PHONE
 
 
 def test_an_auditor_can_neither_erase_nor_read_the_access_log(
@@ -142,7 +142,7 @@ def test_an_auditor_can_neither_erase_nor_read_the_access_log(
     assert [r.status_code for r in (confirm, erase, everything, log)] == [403, 403, 403, 403]
     assert "Only an admin may do this." in erase.get_data(as_text=True)
     assert 'id="erase"' not in html
-    assert story.phone_of(svc, subject) == PHONE
+    assert story.phone_of(svc.db, subject) == PHONE
     assert "erase" not in [a for _, a, _ in actions(app, svc)]
 
 

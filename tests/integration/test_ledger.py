@@ -16,7 +16,8 @@ from notifier.clock import FixedClock
 from notifier.compliance import checkpoints, ledger, ledger_check, proofs, subjects
 from notifier.compliance.sequencer import sequence
 from notifier.config import load_settings
-from notifier.models import ConsentRecord, LedgerLeaf, Subject
+from notifier.models import ConsentRecord, Subject
+from notifier.models_ledger import LedgerLeaf
 from notifier.services import Services
 from tests.merkle_oracle import LeafTree
 from tests.tamper import tamper

@@ -11,7 +11,8 @@ from consent.ledger import GENESIS, chain_hash
 from notifier.compliance import ledger, ledger_check, proofs
 from notifier.compliance.sequencer import sequence
 from notifier.migrate import alembic_config, upgrade
-from notifier.models import ConsentRecord, LedgerLeaf
+from notifier.models import ConsentRecord
+from notifier.models_ledger import LedgerLeaf
 from notifier.services import Services
 from tests.tamper import tamper
 
