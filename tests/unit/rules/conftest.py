@@ -9,7 +9,10 @@ import pytest
 
 from notifier.clock import FixedClock
 from notifier.compliance.keys import Caller
+from notifier.events.tickets import staleness
+from notifier.sending.delivery import Courier
 from notifier.work import UnitOfWork
+from tests.fakes.sms import FakePacer, FakeSmsProvider
 from tests.fakes.work import FakeJobQueue, add_caller, add_queue, fake_unit
 
 
@@ -32,3 +35,15 @@ def unit(database_url: str, clock: FixedClock, jobs: FakeJobQueue) -> Iterator[U
 def caller(unit: UnitOfWork) -> Caller:
     """The producer posting the events."""
     return add_caller(unit)
+
+
+@pytest.fixture
+def provider(clock: FixedClock) -> FakeSmsProvider:
+    """The SMS provider the worker sends through."""
+    return FakeSmsProvider(clock)
+
+
+@pytest.fixture
+def courier(unit: UnitOfWork, provider: FakeSmsProvider) -> Courier:
+    """What a worker carries texts out with: pacing never holds a text back here."""
+    return Courier(unit, provider, FakePacer(), None, staleness)  # type: ignore[arg-type]
