@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consent.policy import Decision, Outcome, decide
-from consent.records import ConsentFact
+from consent.records import ConsentFact, opted_out
 from notifier.compliance import ledger
 from notifier.models import Message, Queue, Ticket, new_id
 from notifier.sending import lifecycle
@@ -47,13 +47,17 @@ def consent_decision(
     facts: list[ConsentFact] | None = None,
     unreachable: bool | None = None,
     message_id: str | None = None,
+    decided_at: datetime | None = None,
 ) -> Decision:
-    """What the consent policy says about `draft` at `now`; a fan-out passes what it read."""
+    """What the consent policy says about `draft` at `now`; a fan-out passes what it read,
+    a worker's recheck when the text was decided."""
     if unreachable is None:
         unreachable = ledger.is_unreachable(session, draft.subject)
     if draft.purpose == SERVICE:
         if unreachable:
             return Decision(Outcome.BLOCKED, "unreachable", "unreachable", None, None)
+        if decided_at is not None and _opted_out_after(session, draft.subject, decided_at):
+            return Decision(Outcome.BLOCKED, "opted_out", "reply.asked_before_opt_out", None, None)
         return Decision(Outcome.QUEUED, None, "reply.customer_initiated", None, None)
     if facts is None:
         facts = ledger.facts_of(session, draft.subject)
@@ -68,6 +72,21 @@ def consent_decision(
         unreachable=unreachable,
         peak_alerts_last_24h=recent,
     )
+
+
+def _opted_out_after(session: Session, subject: str, decided_at: datetime) -> bool:
+    """Whether the number's current opt-out (a run of STOPs or carrier blocks that no fresh
+    grant has ended) began after a text to it was decided.
+
+    STOP blocks the answers still waiting; a worker's recheck blocks those it could not reach
+    (one a dead worker left `sending`, one waiting when the carrier reported the opt-out). The
+    confirmation decided with the opt-out, and answers asked for since, still go.
+    """
+    facts = ledger.facts_of(session, subject)  # in ledger order
+    since: datetime | None = None
+    for end in range(1, len(facts) + 1):
+        since = (since or facts[end - 1].recorded_at) if opted_out(facts[:end]) else None
+    return since is not None and decided_at < since
 
 
 def peak_alerts_since(

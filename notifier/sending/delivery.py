@@ -106,7 +106,9 @@ def _recheck(work: Work, message: Message, stale: str | None) -> str | None:
         message.body,
         ticket=ticket,
     )
-    decision = consent_decision(work.session, draft, work.now, message_id=message.id)
+    decision = consent_decision(
+        work.session, draft, work.now, message_id=message.id, decided_at=message.created_at
+    )
     if decision.outcome == Outcome.BLOCKED:
         message.reason = decision.reason
         _move(work, message, MessageStatus.BLOCKED, decision.reason)
