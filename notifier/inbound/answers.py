@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from consent.keywords import Reply
 from notifier.models import InboundReply, Queue, Ticket
+from notifier.sending.decide import OPT_OUT_CONFIRMATION as OPT_OUT_CONFIRMATION
 from notifier.sending.decide import SERVICE, Draft, consent_decision, record
 from notifier.sending.lifecycle import Priority
 from notifier.texts import catalog, compose
@@ -19,8 +20,8 @@ from notifier.work import Work
 
 # Signs the texts to a number that no queue knows yet.
 FALLBACK_BRAND = "Notifications"
-# The kinds of the messages that answer a customer.
-OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+# The kinds of the messages that answer a customer (and OPT_OUT_CONFIRMATION, which the
+# decision rules own: no later opt-out stops it).
 OPT_IN_CONFIRMATION = "opt_in_confirmation"
 HELP = "help"
 STATUS = "status"

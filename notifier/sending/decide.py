@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consent.policy import Decision, Outcome, decide
-from consent.records import ConsentFact, opted_out
+from consent.records import SMS_OPT_OUT_METHODS, ConsentFact, opted_out
 from notifier.compliance import ledger
 from notifier.models import Message, Queue, Ticket, new_id
 from notifier.sending import lifecycle
@@ -20,6 +20,8 @@ from notifier.work import Work
 # Answers to a customer's own message (HELP, STATUS, opt-out and opt-in confirmations) need
 # no opt-in: the customer asked. Only an unreachable number stops them.
 SERVICE = "service"
+# The one answer that an opt-out itself calls for: no later opt-out stops it.
+OPT_OUT_CONFIRMATION = "opt_out_confirmation"
 PEAK_ALERTS = "peak_alerts"
 
 
@@ -56,7 +58,7 @@ def consent_decision(
     if draft.purpose == SERVICE:
         if unreachable:
             return Decision(Outcome.BLOCKED, "unreachable", "unreachable", None, None)
-        if decided_at is not None and _opted_out_after(session, draft.subject, decided_at):
+        if decided_at is not None and _opted_out_after(session, draft, decided_at):
             return Decision(Outcome.BLOCKED, "opted_out", "reply.asked_before_opt_out", None, None)
         return Decision(Outcome.QUEUED, None, "reply.customer_initiated", None, None)
     if facts is None:
@@ -74,19 +76,20 @@ def consent_decision(
     )
 
 
-def _opted_out_after(session: Session, subject: str, decided_at: datetime) -> bool:
-    """Whether the number's current opt-out (a run of STOPs or carrier blocks that no fresh
-    grant has ended) began after a text to it was decided.
+def _opted_out_after(session: Session, draft: Draft, decided_at: datetime) -> bool:
+    """Whether the number opted out (a STOP, a carrier block) after this answer was decided.
 
-    STOP blocks the answers still waiting; a worker's recheck blocks those it could not reach
-    (one a dead worker left `sending`, one waiting when the carrier reported the opt-out). The
-    confirmation decided with the opt-out, and answers asked for since, still go.
+    STOP blocks the answers still waiting, all but the confirmation it owes; the worker's
+    recheck holds to the same rule for those STOP could not reach: an answer a dead worker left
+    `sending`, or one waiting when the carrier reports the opt-out (21610).
     """
-    facts = ledger.facts_of(session, subject)  # in ledger order
-    since: datetime | None = None
-    for end in range(1, len(facts) + 1):
-        since = (since or facts[end - 1].recorded_at) if opted_out(facts[:end]) else None
-    return since is not None and decided_at < since
+    if draft.kind == OPT_OUT_CONFIRMATION:
+        return False
+    facts = ledger.facts_of(session, draft.subject)
+    return opted_out(facts) and any(
+        f.action == "revoke" and f.method in SMS_OPT_OUT_METHODS and f.recorded_at > decided_at
+        for f in facts
+    )
 
 
 def peak_alerts_since(

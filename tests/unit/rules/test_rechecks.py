@@ -104,3 +104,23 @@ def test_help_asked_after_a_stop_is_answered(
 
     assert run(courier, provider, answer) == "sent"
     assert [t.message_id for t in provider.taken] == [answer]
+
+
+def test_an_answer_asked_after_a_stop_does_not_go_once_the_carrier_blocks_the_number(
+    unit: UnitOfWork,
+    jobs: FakeJobQueue,
+    courier: Courier,
+    provider: FakeSmsProvider,
+    clock: FixedClock,
+) -> None:
+    receive(unit, text_from(PHONE, "STOP", "SM1"))
+    clock.set(clock.now() + LATER)
+    receive(unit, text_from(PHONE, "HELP", "SM2"))
+    confirmation, answer = jobs.deliveries()
+    provider.script.append(Answer.OPTED_OUT)
+    clock.set(clock.now() + LATER)
+    assert run(courier, provider, confirmation) == "failed: 21610"
+
+    clock.set(clock.now() + LATER)
+    assert run(courier, provider, answer) == "blocked: opted_out"
+    assert provider.taken == []
