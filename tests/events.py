@@ -14,9 +14,8 @@ from pydantic import BaseModel
 
 from notifier.events.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 from notifier.inbound.answers import Inbound
-from tests.conftest import START, joined
+from tests.conftest import SENDER, START, joined
 
-SENDER = "+15005550006"
 M = TypeVar("M", bound=BaseModel)
 
 

@@ -27,9 +27,9 @@ from notifier.models import ApiKey, Queue
 from notifier.phones import KeyedPseudonymizer
 from notifier.schemas import QueueSettings
 from notifier.work import Due, JobCall, UnitOfWork
+from tests.conftest import SENDER
 
 SECRET = "unit-test-secret-that-is-long-enough-0123456789"
-SENDER = "+15005550006"
 
 
 @dataclass

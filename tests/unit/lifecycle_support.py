@@ -13,8 +13,8 @@ from notifier.compliance.keys import Caller
 from notifier.models import Message, StatusStep
 from notifier.sending import lifecycle
 from notifier.sending.lifecycle import Source
-from tests.conftest import START, empty_postgres
-from tests.fakes.work import SENDER, FakeJobQueue, add_caller, add_queue, fake_unit
+from tests.conftest import SENDER, START, empty_postgres
+from tests.fakes.work import FakeJobQueue, add_caller, add_queue, fake_unit
 
 TICK = timedelta(milliseconds=1)
 
