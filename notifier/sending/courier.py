@@ -156,7 +156,9 @@ def _recheck(work: Work, message: Message, ticket: Ticket | None, stale: str | N
         message.body,
         ticket=ticket,
     )
-    decision = consent_decision(work.session, draft, work.now, message_id=message.id)
+    decision = consent_decision(
+        work.session, draft, work.now, message_id=message.id, decided_at=message.created_at
+    )
     if decision.outcome == Outcome.BLOCKED:
         message.reason = decision.reason
         _move(work, message, MessageStatus.BLOCKED, decision.reason)

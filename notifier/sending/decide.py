@@ -9,10 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consent.policy import Decision, Outcome, decide
-from consent.records import ConsentFact
+from consent.records import SMS_OPT_OUT_METHODS, ConsentFact, opted_out
 from notifier.compliance import ledger
 from notifier.models import Message, Queue, Ticket, new_id
 from notifier.sending import lifecycle
+from notifier.sending.confirmations import OPT_OUT_CONFIRMATION
 from notifier.sending.lifecycle import Priority
 from notifier.texts.segments import count_segments
 from notifier.work import Work
@@ -47,13 +48,17 @@ def consent_decision(
     facts: list[ConsentFact] | None = None,
     unreachable: bool | None = None,
     message_id: str | None = None,
+    decided_at: datetime | None = None,
 ) -> Decision:
-    """What the consent policy says about `draft` at `now`; a fan-out passes what it read."""
+    """What the consent policy says about `draft` at `now`; a fan-out passes what it read,
+    a worker's recheck when the text was decided."""
     if unreachable is None:
         unreachable = ledger.is_unreachable(session, draft.subject)
     if draft.purpose == SERVICE:
         if unreachable:
             return Decision(Outcome.BLOCKED, "unreachable", "unreachable", None, None)
+        if decided_at is not None and _opted_out_after(session, draft, decided_at):
+            return Decision(Outcome.BLOCKED, "opted_out", "reply.asked_before_opt_out", None, None)
         return Decision(Outcome.QUEUED, None, "reply.customer_initiated", None, None)
     if facts is None:
         facts = ledger.facts_of(session, draft.subject)
@@ -67,6 +72,22 @@ def consent_decision(
         now=now,
         unreachable=unreachable,
         peak_alerts_last_24h=recent,
+    )
+
+
+def _opted_out_after(session: Session, draft: Draft, decided_at: datetime) -> bool:
+    """Whether the number opted out (a STOP, a carrier block) after this answer was decided.
+
+    STOP blocks the answers still waiting, all but the confirmation it owes; the worker's
+    recheck holds to the same rule for those STOP could not reach: an answer a dead worker left
+    `sending`, or one waiting when the carrier reports the opt-out (21610).
+    """
+    if draft.kind == OPT_OUT_CONFIRMATION:
+        return False
+    facts = ledger.facts_of(session, draft.subject)
+    return opted_out(facts) and any(
+        f.action == "revoke" and f.method in SMS_OPT_OUT_METHODS and f.recorded_at > decided_at
+        for f in facts
     )
 
 
