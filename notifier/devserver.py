@@ -38,7 +38,7 @@ def main() -> int:
         redis = embedded_redis.start(settings.embedded_redis_socket)
         env["REDIS_URL"] = settings.redis_url
     key = _fresh_key(settings.database_url)
-    children = [_spawn(command, env) for command in _commands(settings.redis_url)]
+    children = [_spawn(command, env) for command in _commands()]
     _greet(key)
     try:
         _wait(children)
@@ -49,7 +49,7 @@ def main() -> int:
     return 0
 
 
-def _commands(redis_url: str) -> list[list[str]]:
+def _commands() -> list[list[str]]:
     return [
         [
             str(BIN / "gunicorn"),
@@ -69,8 +69,8 @@ def _commands(redis_url: str) -> list[list[str]]:
             "--with-scheduler",
             "--worker-class",
             "workers.worker.Worker",
-            "--url",
-            redis_url,
+            "--config",  # finds Redis as the other processes do (REDIS_URL or REDIS_SENTINELS)
+            "workers.rqconfig",
             *Priority,  # its queues, most urgent first
         ],
         [str(BIN / "flask"), "--app", "wsgi", "relay"],

@@ -17,6 +17,7 @@ from notifier.compliance.keys import KeyCache
 from notifier.config import Settings
 from notifier.db import Database
 from notifier.phones import KeyedPseudonymizer, Pseudonymizer
+from notifier.redis_clients import BACKGROUND, WEB, Patience, connect
 from notifier.sending.dispatch import Dispatcher
 from notifier.sending.pacing import SenderPacer
 from notifier.sending.providers import SmsProvider
@@ -24,8 +25,6 @@ from notifier.sending.providers.console import ConsoleProvider
 from notifier.work import UnitOfWork
 
 EXTENSION = "notifier"
-REDIS_SOCKET_TIMEOUT = 5
-REDIS_CONNECT_TIMEOUT = 2
 
 
 @dataclass
@@ -64,17 +63,17 @@ def fallback_sender(settings: Settings) -> str | None:
 
 
 def build_services(
-    settings: Settings, *, clock: Clock | None = None, provider: SmsProvider | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    provider: SmsProvider | None = None,
+    patience: Patience = WEB,
 ) -> Services:
-    """Build every part; nothing connects until first used."""
+    """Build every part; nothing connects until first used. Workers and the relay pass the
+    patience of a background process (`notifier.redis_clients.BACKGROUND`)."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    redis = Redis.from_url(
-        settings.redis_url,
-        socket_timeout=REDIS_SOCKET_TIMEOUT,
-        socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
-        health_check_interval=30,
-    )
+    redis = connect(settings, patience)
     pseudonymize = KeyedPseudonymizer(settings.secret_key)
     dispatcher = Dispatcher(redis, db, clock)
     return Services(
@@ -89,6 +88,12 @@ def build_services(
         work=UnitOfWork(db, clock, dispatcher, pseudonymize, fallback_sender(settings)),
         keys=KeyCache(),
     )
+
+
+def for_background(svc: Services) -> Services:
+    """Services like `svc` whose Redis client has a background process's patience (the relay
+    is started from the app, whose client gives a request's)."""
+    return build_services(svc.settings, clock=svc.clock, provider=svc.provider, patience=BACKGROUND)
 
 
 def attach(app: Flask, svc: Services) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,7 +24,7 @@ from notifier.events.fanouts import plan_recurring_peaks
 from notifier.models import Fanout, Message
 from notifier.sending.courier import STUCK_AFTER
 from notifier.sending.lifecycle import FanoutState, MessageStatus
-from notifier.services import Services
+from notifier.services import Services, for_background
 from notifier.work import Due
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,8 @@ BATCH = 1000
 # Jobs this old are checked against Redis; younger ones are surely still there.
 CHECK_JOBS_AFTER = timedelta(minutes=1)
 INTERVAL_SECONDS = 5.0
+# Through an outage of Redis or the database, the relay tries again less and less often.
+OUTAGE_BACKOFF_CAP_SECONDS = 30.0
 
 
 def relay_once(svc: Services) -> int:
@@ -104,15 +107,20 @@ def _lost(svc: Services, rows: Sequence[Any]) -> list[Any]:
 
 
 def run_forever(svc: Services, interval: float = INTERVAL_SECONDS) -> None:
-    """Relay every `interval` seconds until stopped."""
+    """Relay every `interval` seconds until stopped; through an outage, with backoff."""
+    svc = for_background(svc)
+    backoff = ExponentialBackoff(cap=OUTAGE_BACKOFF_CAP_SECONDS, base=interval / 2)
+    failures = 0
     log.info("relay started")
     while True:
         try:
             moved = relay_once(svc)
+            failures = 0
         except (RedisError, SQLAlchemyError) as error:
             # The one clock process outlives an outage of either store and catches up after.
-            log.warning("relay waits for Redis or the database: %s", error)
+            failures += 1
+            log.warning("relay waits for Redis or the database (%d): %s", failures, error)
             moved = 0
         if moved:
             log.info("relayed %d jobs to the queue", moved)
-        time.sleep(interval)
+        time.sleep(backoff.compute(failures) if failures else interval)

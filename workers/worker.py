@@ -3,6 +3,12 @@
 Named in the Procfile (`rq worker --worker-class workers.worker.Worker`). A `SimpleWorker` runs
 each job in its own process, so the database pool and the HTTP connection to the provider are
 kept from one job to the next.
+
+It outlives Redis. RQ's own loop survives Redis errors only while it blocks waiting for a job;
+one raised around a job (the job's bookkeeping, its heartbeat) or a Redis that times out ends
+the worker ("found an unhandled exception, quitting"). This one waits for Redis and carries on:
+what the job did is in the database, and whatever Redis lost the relay finds again. Its
+scheduler (`workers.scheduler`) outlives outages too, and does not outlive the worker.
 """
 
 from __future__ import annotations
@@ -14,10 +20,14 @@ from typing import Any
 
 from rq import Queue as RqQueue
 from rq import SimpleWorker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.job import Job
 
 from notifier.config import load_settings
+from notifier.redis_clients import BACKGROUND
 from notifier.services import Services, build_services
+from workers.outages import REDIS_AWAY, wait_for_redis
+from workers.scheduler import Scheduler
 
 _lent: ContextVar[Services] = ContextVar("services")
 
@@ -45,9 +55,59 @@ class Worker(SimpleWorker):
 
     def __init__(self, *args: Any, services: Services | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.services = services or build_services(load_settings())
+        self.services = services or build_services(load_settings(), patience=BACKGROUND)
 
     def perform_job(self, job: Job, queue: RqQueue) -> bool:
         """Run one job with this worker's services lent to it."""
         with lending(self.services):
             return super().perform_job(job, queue)
+
+    def execute_job(self, job: Job, queue: RqQueue) -> None:
+        """Run one job; if Redis goes away meanwhile, wait for it instead of quitting."""
+        try:
+            super().execute_job(job, queue)
+        except REDIS_AWAY as error:
+            self.log.warning(
+                "Worker %s: Redis went away around job %s: %s", self.name, job.id, error
+            )
+            self.wait_for_redis()
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, RqQueue] | None:
+        """Wait for the next job as RQ does, also through a Redis that times out, or that drops
+        outside RQ's own retries (setting the worker idle, the heartbeat after a job is taken)."""
+        while True:
+            try:
+                return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+            except REDIS_AWAY as error:
+                self.log.warning("Worker %s: Redis went away: %s", self.name, error)
+                self.wait_for_redis()
+
+    def wait_for_redis(self) -> None:
+        """Return once Redis answers again (or raise `StopRequested` if asked to stop)."""
+        wait_for_redis(
+            self.connection, self.log, f"Worker {self.name}", lambda: self._stop_requested
+        )
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        """Start the scheduler process if this worker gets its locks, as RQ does, with the
+        scheduler of `workers.scheduler`. (A burst run schedules in this process: RQ's own.)"""
+        if burst:
+            super()._start_scheduler(burst, logging_level, date_format, log_format)
+            return
+        self.scheduler = Scheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=self.log.level if logging_level is None else logging_level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks(auto_start=True)  # type: ignore[no-untyped-call]

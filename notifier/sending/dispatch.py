@@ -1,7 +1,9 @@
 """Putting decided texts on RQ, after the database has committed them.
 
 The database is the system of record: a text that could not be put on a queue (Redis down)
-stays `pending` with no `enqueued_at`, and the relay puts it on the queue later.
+stays `pending` with no `enqueued_at`, and the relay puts it on the queue later. A circuit
+breaker stands in front of Redis: after a few failures in a row, enqueueing is not even tried
+for a few seconds, so a Redis that hangs costs a request nothing (the relay catches up).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from pybreaker import CircuitBreaker, CircuitBreakerError
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue as RqQueue
@@ -36,16 +39,33 @@ PIPELINE_BATCH = 500
 ENDED_UNFINISHED = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 JOB_RESULT_TTL = 0
 JOB_FAILURE_TTL = 7 * 24 * 3600
+# After this many Redis failures in a row, enqueueing is left to the relay for this long; then
+# one attempt decides whether to resume.
+BREAKER_FAIL_MAX = 3
+BREAKER_RESET_SECONDS = 5.0
+
+
+def enqueue_breaker() -> CircuitBreaker:
+    """A circuit breaker for enqueueing, one per process: only Redis's failures count."""
+    return CircuitBreaker(
+        fail_max=BREAKER_FAIL_MAX,
+        reset_timeout=BREAKER_RESET_SECONDS,
+        exclude=[lambda error: not isinstance(error, RedisError)],
+        name="enqueue",
+    )
 
 
 class Dispatcher:
     """Enqueues deliver jobs in pipelined batches and records that they were enqueued."""
 
-    def __init__(self, redis: Redis, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, redis: Redis, db: Database, clock: Clock, breaker: CircuitBreaker | None = None
+    ) -> None:
         self.redis = redis
         self._db = db
         self._clock = clock
         self.queues = {name: RqQueue(name, connection=redis) for name in QUEUE_NAMES}
+        self.breaker = breaker or enqueue_breaker()
 
     def enqueue(self, items: Sequence[Due], model: type[Message | Fanout] = Message) -> int:
         """Enqueue the job of each row (a deliver job per message, a fan-out job per fan-out);
@@ -56,8 +76,11 @@ class Dispatcher:
             batch = items[start : start + PIPELINE_BATCH]
             job_ids = {m.row_id: f"{m.row_id}-{uuid.uuid4().hex[:8]}" for m in batch}
             try:
-                self._push(batch, job_ids, func)
-            except RedisError as error:
+                # `calling()` runs the block outside the breaker's lock (`call()` holds it),
+                # so the threads of a web process do not queue behind one another.
+                with self.breaker.calling():
+                    self._push(batch, job_ids, func)
+            except (RedisError, CircuitBreakerError) as error:
                 log.warning(
                     "Redis unreachable, %d jobs wait for the relay: %s", len(items) - done, error
                 )
@@ -71,11 +94,12 @@ class Dispatcher:
         queue = self.queues[Priority(call.priority)]
         ttls = {"result_ttl": JOB_RESULT_TTL, "failure_ttl": JOB_FAILURE_TTL}
         try:
-            if call.delay is None:
-                queue.enqueue(call.func, *call.args, **ttls)
-            else:
-                queue.enqueue_in(call.delay, call.func, *call.args, **ttls)
-        except RedisError as error:
+            with self.breaker.calling():
+                if call.delay is None:
+                    queue.enqueue(call.func, *call.args, **ttls)
+                else:
+                    queue.enqueue_in(call.delay, call.func, *call.args, **ttls)
+        except (RedisError, CircuitBreakerError) as error:
             log.warning(
                 "could not enqueue %s%s, Redis unreachable: %s", call.func, call.args, error
             )
