@@ -235,3 +235,55 @@ class ServiceProcess:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
+
+
+class SentinelCluster:
+    """A master, one replica of it, and three sentinels watching them (a quorum of two)."""
+
+    def __init__(self, directory: Path, master_name: str = "mymaster") -> None:
+        self.name = master_name
+        self.master = RedisServer(directory)
+        self.replica = RedisServer(directory, "--replicaof", "127.0.0.1", str(self.master.port))
+        self.sentinels = [SentinelServer(directory, master_name, self.master.port) for _ in "abc"]
+
+    @property
+    def addresses(self) -> str:
+        """The sentinels as REDIS_SENTINELS lists them."""
+        return ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
+
+    def start(self) -> None:
+        """Start every server; return once the sentinels know the replica and one another."""
+        self.master.start()
+        self.replica.start()
+        eventually(self._replicating, "the replica follows the master", START_SECONDS)
+        for sentinel in self.sentinels:
+            sentinel.start()
+        eventually(self._watching, "the sentinels know the replica and each other", 60)
+
+    def master_port(self) -> int:
+        """The master's port, as the first sentinel that answers names it."""
+        for sentinel in self.sentinels:
+            try:
+                with sentinel.client() as client:
+                    _, port = client.sentinel_get_master_addr_by_name(self.name)
+                    return int(port)
+            except RedisError:
+                continue
+        raise AssertionError("no sentinel answers")
+
+    def stop(self) -> None:
+        """Stop every server still running."""
+        for server in (*self.sentinels, self.replica, self.master):
+            server.stop()
+
+    def _replicating(self) -> bool:
+        with self.replica.client() as client:
+            return client.info("replication").get("master_link_status") == "up"
+
+    def _watching(self) -> bool:
+        for sentinel in self.sentinels:
+            with sentinel.client() as client:
+                state = client.sentinel_master(self.name)
+                if state["num-slaves"] < 1 or state["num-other-sentinels"] < 2:
+                    return False
+        return True

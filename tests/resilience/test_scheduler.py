@@ -1,0 +1,63 @@
+"""A worker killed outright leaves no scheduler behind holding RQ's scheduler locks, and the
+worker started in its place schedules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import psutil
+import pytest
+from rq import Queue
+from rq.job import JobStatus
+from rq.scheduler import RQScheduler
+
+from notifier.clock import SystemClock
+from notifier.sending.lifecycle import Priority
+from tests.conftest import LiveServer
+from tests.resilience.conftest import service_env
+from tests.servers import RedisServer, ServiceProcess, eventually
+
+LOCKS = [RQScheduler.get_locking_key(name) for name in Priority]
+
+
+@pytest.fixture
+def clock() -> SystemClock:
+    """The real clock: the workers are processes of their own and read it too."""
+    return SystemClock()
+
+
+def gone(process: psutil.Process) -> bool:
+    """The process has ended (a zombie waiting to be reaped has ended too)."""
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def test_a_worker_killed_outright_leaves_no_scheduler_and_the_next_one_schedules(
+    overrides: dict[str, Any],
+    live: LiveServer,
+    redis_server: RedisServer,
+    processes: Callable[[str, dict[str, str]], ServiceProcess],
+) -> None:
+    env = service_env(overrides, live)
+    redis = redis_server.client()
+    first = processes("worker", env)
+    eventually(lambda: all(redis.get(lock) for lock in LOCKS), "the scheduler takes its locks", 120)
+    [scheduler] = eventually(first.children, "the worker's scheduler process")
+
+    first.kill()
+    eventually(lambda: gone(scheduler), "the killed worker's scheduler ends", 30)
+    assert not any(redis.get(lock) for lock in LOCKS), "its locks are released"
+
+    second = processes("worker", env)
+    eventually(lambda: all(redis.get(lock) for lock in LOCKS), "the next one takes them", 120)
+    [successor] = eventually(second.children, "the next worker's scheduler process")
+    job = Queue(Priority.DEFAULT, connection=redis).enqueue_in(
+        timedelta(seconds=1), "os.getpid", result_ttl=600
+    )
+    eventually(lambda: job.get_status() == JobStatus.FINISHED, "the scheduled job runs", 60)
+    assert job.return_value() == second.pid
+    assert successor.is_running()
