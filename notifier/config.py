@@ -94,7 +94,8 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         pass  # the sentinels name the master; there is no one URL
     elif name == "production":
         raise ConfigError(
-            "REDIS_URL or REDIS_SENTINELS is required when NOTIFIER_ENV is production"
+            "REDIS_URL is required when NOTIFIER_ENV is production (or, for Redis Sentinel, "
+            "REDIS_SENTINELS)"
         )
     else:
         redis_url = f"unix://{var_dir / 'redis.sock'}"
