@@ -175,19 +175,23 @@ def _expand(word: str, env: Mapping[str, str]) -> str:
 
 
 class ServiceProcess:
-    """One process of the service (a worker, the relay) run as the Procfile says."""
+    """One process of the service (a worker, the relay) run as the Procfile says, or by the
+    command given."""
 
-    def __init__(self, kind: str, env: Mapping[str, str], log: Path) -> None:
+    def __init__(
+        self, kind: str, env: Mapping[str, str], log: Path, command: list[str] | None = None
+    ) -> None:
         self.kind = kind
         self.env = dict(env)
         self.log = log
+        self.command = command
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
         """Start the process; its output goes to its log file."""
         with self.log.open("ab") as output:
             self.process = subprocess.Popen(
-                procfile_command(self.kind, self.env),
+                self.command or procfile_command(self.kind, self.env),
                 cwd=PROJECT_ROOT,
                 env=self.env,
                 stdin=subprocess.DEVNULL,

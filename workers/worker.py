@@ -8,7 +8,8 @@ It outlives Redis. RQ's own loop survives Redis errors only while it blocks wait
 one raised around a job (the job's bookkeeping, its heartbeat) or a Redis that times out ends
 the worker ("found an unhandled exception, quitting"). This one waits for Redis and carries on:
 what the job did is in the database, and whatever Redis lost the relay finds again. Its
-scheduler (`workers.scheduler`) outlives outages too, and does not outlive the worker.
+scheduler (`workers.scheduler`) outlives outages too, does not outlive the worker, and takes
+over from another worker's that stopped.
 """
 
 from __future__ import annotations
@@ -97,8 +98,8 @@ class Worker(SimpleWorker):
         date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
         log_format: str = DEFAULT_LOGGING_FORMAT,
     ) -> None:
-        """Start the scheduler process if this worker gets its locks, as RQ does, with the
-        scheduler of `workers.scheduler`. (A burst run schedules in this process: RQ's own.)"""
+        """Start the scheduler process of `workers.scheduler`, with the locks if it gets them,
+        else to take them when they come free. (A burst run schedules in-process: RQ's way.)"""
         if burst:
             super()._start_scheduler(burst, logging_level, date_format, log_format)
             return
@@ -110,4 +111,5 @@ class Worker(SimpleWorker):
             log_format=log_format,
             serializer=self.serializer,
         )
-        self.scheduler.acquire_locks(auto_start=True)  # type: ignore[no-untyped-call]
+        self.scheduler.acquire_locks()  # type: ignore[no-untyped-call]
+        self.scheduler.start()  # type: ignore[no-untyped-call]

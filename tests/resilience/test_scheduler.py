@@ -9,9 +9,10 @@ from typing import Any
 
 import psutil
 import pytest
+from redis import Redis
 from rq import Queue
 from rq.job import JobStatus
-from rq.scheduler import RQScheduler
+from rq.scheduler import SCHEDULER_KEY_TEMPLATE, RQScheduler
 
 from notifier.clock import SystemClock
 from notifier.sending.lifecycle import Priority
@@ -36,6 +37,16 @@ def gone(process: psutil.Process) -> bool:
         return True
 
 
+def holders(redis: Redis) -> set[int | None]:
+    """The process ids of the schedulers holding the queues' locks (None: a lock nobody holds)."""
+    found = set()
+    for lock in LOCKS:
+        name = redis.get(lock)
+        pid = redis.hget(SCHEDULER_KEY_TEMPLATE % name.decode(), "pid") if name else None
+        found.add(int(pid) if pid else None)
+    return found
+
+
 def test_a_worker_killed_outright_leaves_no_scheduler_and_the_next_one_schedules(
     overrides: dict[str, Any],
     live: LiveServer,
@@ -45,19 +56,17 @@ def test_a_worker_killed_outright_leaves_no_scheduler_and_the_next_one_schedules
     env = service_env(overrides, live)
     redis = redis_server.client()
     first = processes("worker", env)
-    eventually(lambda: all(redis.get(lock) for lock in LOCKS), "the scheduler takes its locks", 120)
-    [scheduler] = eventually(first.children, "the worker's scheduler process")
+    [scheduler] = eventually(first.children, "the worker starts its scheduler", 120)
+    eventually(lambda: holders(redis) == {scheduler.pid}, "the scheduler takes its locks", 60)
 
     first.kill()
+    second = processes("worker", env)  # at once, as a process manager would
     eventually(lambda: gone(scheduler), "the killed worker's scheduler ends", 30)
-    assert not any(redis.get(lock) for lock in LOCKS), "its locks are released"
+    [successor] = eventually(second.children, "the next worker starts its scheduler", 120)
+    eventually(lambda: holders(redis) == {successor.pid}, "the next one's scheduler takes them")
 
-    second = processes("worker", env)
-    eventually(lambda: all(redis.get(lock) for lock in LOCKS), "the next one takes them", 120)
-    [successor] = eventually(second.children, "the next worker's scheduler process")
     job = Queue(Priority.DEFAULT, connection=redis).enqueue_in(
         timedelta(seconds=1), "os.getpid", result_ttl=600
     )
     eventually(lambda: job.get_status() == JobStatus.FINISHED, "the scheduled job runs", 60)
     assert job.return_value() == second.pid
-    assert successor.is_running()
