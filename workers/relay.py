@@ -17,6 +17,8 @@ from typing import Any
 
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
+from rq import Queue as RqQueue
+from rq.job import Job, JobStatus
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -100,10 +102,50 @@ def _waiting(
 
 
 def _lost(svc: Services, rows: Sequence[Any]) -> list[Any]:
-    """The rows whose job never reached Redis, is no longer there, or ended in an error."""
+    """The rows whose job never reached Redis, is no longer there, ended in an error, or was
+    taken by a worker that died before finishing it."""
     known = [r.job_id for r in rows if r.enqueued_at is not None and r.job_id]
     dead = svc.dispatcher.dead_jobs(known) if known else set()
+    alive = [job_id for job_id in known if job_id not in dead]
+    dead |= orphaned(svc, alive) if alive else set()
     return [r for r in rows if r.job_id not in known or r.job_id in dead]
+
+
+def orphaned(svc: Services, job_ids: Sequence[str]) -> set[str]:
+    """Those of `job_ids` that RQ still calls queued or started but that no worker will run.
+
+    A worker takes a job off its queue, then marks it started: killed in between, it leaves a
+    job "queued" that is on no queue. The queues are first in, first out, so a queued job older
+    than the head of its queue (or on an empty queue) is no longer on it. A job "started" whose
+    time in RQ's started registry has run out lost its worker (RQ's own clean-up of those waits
+    for a worker's maintenance, up to ten minutes).
+    """
+    queues = svc.dispatcher.queues
+    now = svc.clock.now()
+    heads = {str(name): _head_enqueued_at(queue) for name, queue in queues.items()}
+    expired = {
+        job_id
+        for queue in queues.values()
+        for job_id in queue.started_job_registry.get_expired_job_ids(now.timestamp())
+    }
+    found = set()
+    for job in Job.fetch_many(list(job_ids), connection=svc.redis):
+        if job is None or job.enqueued_at is None:
+            continue
+        status = job.get_status(refresh=False)
+        head = heads.get(job.origin)
+        if status == JobStatus.QUEUED and (head is None or head > job.enqueued_at):
+            found.add(job.id)
+        elif status == JobStatus.STARTED and job.id in expired:
+            found.add(job.id)
+    return found
+
+
+def _head_enqueued_at(queue: RqQueue) -> datetime | None:
+    """When the job at the head of `queue` was enqueued; None for an empty queue."""
+    head = queue.get_job_ids(0, 1)
+    job = queue.fetch_job(head[0]) if head else None
+    return job.enqueued_at if job is not None else None
 
 
 def run_forever(svc: Services, interval: float = INTERVAL_SECONDS) -> None:
