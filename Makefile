@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean corpus
+.PHONY: run test bench soak lint clean corpus
 
 run: $(STAMP)
 	$(BIN)/python -m notifier.devserver
@@ -18,6 +18,11 @@ corpus: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.fanout
+
+# The whole service for SOAK_SECONDS (default 1800) under traffic, Redis restarts and worker
+# kills; then every accepted event's texts are checked sent exactly once.
+soak: $(STAMP)
+	$(BIN)/python -m bench.soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -35,6 +35,9 @@ class Settings:
     database_url: str = ""
     redis_url: str = ""
     redis_embedded: bool = True
+    # Redis Sentinel: where the sentinels listen, and the name of the master they watch.
+    redis_sentinels: tuple[tuple[str, int], ...] = ()
+    redis_sentinel_master: str = "mymaster"
     sms_provider: str = "console"
     twilio_account_sid: str | None = None
     twilio_auth_token: str | None = None
@@ -97,11 +100,17 @@ def _from_env(env: Mapping[str, str]) -> Settings:
     var_dir = Path(env.get("NOTIFIER_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'notifier.db'}"
     redis_url = env.get("REDIS_URL") or ""
+    sentinels = _sentinels(env.get("REDIS_SENTINELS") or "")
     _check_url("DATABASE_URL", database_url, ("sqlite", "postgresql", "postgresql+psycopg"))
     if redis_url:
         _check_url("REDIS_URL", redis_url, ("redis", "rediss", "unix"))
+    elif sentinels:
+        pass  # the sentinels name the master; there is no one URL
     elif name == "production":
-        raise ConfigError("REDIS_URL is required when NOTIFIER_ENV is production")
+        raise ConfigError(
+            "REDIS_URL is required when NOTIFIER_ENV is production (or, for Redis Sentinel, "
+            "REDIS_SENTINELS)"
+        )
     else:
         redis_url = f"unix://{var_dir / 'redis.sock'}"
     twilio = _twilio(env)
@@ -118,7 +127,9 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         var_dir=var_dir,
         database_url=database_url,
         redis_url=redis_url,
-        redis_embedded=not env.get("REDIS_URL"),
+        redis_embedded=not (env.get("REDIS_URL") or sentinels),
+        redis_sentinels=sentinels,
+        redis_sentinel_master=env.get("REDIS_SENTINEL_MASTER") or "mymaster",
         sms_provider=provider,
         public_base_url=public_base_url,
         secret_key=_secret_key(env, name, var_dir),
@@ -145,6 +156,8 @@ PRODUCTION_REQUIRES = (
 def _require_for_production(env: Mapping[str, str]) -> None:
     """Production refuses to pretend: no silent console sender, SQLite or generated key."""
     for name, why in PRODUCTION_REQUIRES:
+        if name == "REDIS_URL" and env.get("REDIS_SENTINELS"):
+            continue  # the sentinels name the master: there is no one URL
         if not env.get(name):
             raise ConfigError(f"{name} is required when NOTIFIER_ENV is production ({why})")
     if env.get("SMS_PROVIDER") != "console" and not env.get("TWILIO_ACCOUNT_SID"):
@@ -227,6 +240,17 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     if value not in allowed:
         raise ConfigError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
     return value
+
+
+def _sentinels(raw: str) -> tuple[tuple[str, int], ...]:
+    """`host:port,host:port` as pairs; a malformed entry stops start-up."""
+    found = []
+    for entry in filter(None, (part.strip() for part in raw.split(","))):
+        host, _, port = entry.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ConfigError(f"REDIS_SENTINELS must list host:port pairs; got {entry!r}")
+        found.append((host.strip("[]"), int(port)))
+    return tuple(found)
 
 
 def _positive_float(env: Mapping[str, str], name: str, default: float) -> float:

@@ -18,6 +18,7 @@ from notifier.compliance.keys import KeyCache
 from notifier.config import Settings
 from notifier.db import Database
 from notifier.phones import KeyedPseudonymizer, Pseudonymizer
+from notifier.redis_clients import BACKGROUND, WEB, Patience, connect
 from notifier.sending.dispatch import Dispatcher
 from notifier.sending.pacing import SenderPacer
 from notifier.sending.providers import SmsProvider
@@ -25,8 +26,6 @@ from notifier.sending.providers.console import ConsoleProvider
 from notifier.work import UnitOfWork
 
 EXTENSION = "notifier"
-REDIS_SOCKET_TIMEOUT = 5
-REDIS_CONNECT_TIMEOUT = 2
 
 
 @dataclass
@@ -66,17 +65,17 @@ def fallback_sender(settings: Settings) -> str | None:
 
 
 def build_services(
-    settings: Settings, *, clock: Clock | None = None, provider: SmsProvider | None = None
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    provider: SmsProvider | None = None,
+    patience: Patience = WEB,
 ) -> Services:
-    """Build every part; nothing connects until first used."""
+    """Build every part; nothing connects until first used. Workers and the relay pass the
+    patience of a background process (`notifier.redis_clients.BACKGROUND`)."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    redis = Redis.from_url(
-        settings.redis_url,
-        socket_timeout=REDIS_SOCKET_TIMEOUT,
-        socket_connect_timeout=REDIS_CONNECT_TIMEOUT,
-        health_check_interval=30,
-    )
+    redis = connect(settings, patience)
     pseudonymize = KeyedPseudonymizer(settings.secret_key)
     dispatcher = Dispatcher(redis, db, clock)
     return Services(
@@ -99,6 +98,12 @@ def build_services(
         keys=KeyCache(),
         notary=Notary.of(settings, db, clock),
     )
+
+
+def for_background(svc: Services) -> Services:
+    """Services like `svc` whose Redis client has a background process's patience (the relay
+    is started from the app, whose client gives a request's)."""
+    return build_services(svc.settings, clock=svc.clock, provider=svc.provider, patience=BACKGROUND)
 
 
 def attach(app: Flask, svc: Services) -> None:

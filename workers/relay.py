@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
+from rq import Queue as RqQueue
+from rq.job import Job, JobStatus
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,7 +31,7 @@ from notifier.models import Fanout, Message
 from notifier.sending import callbacks
 from notifier.sending.courier import STUCK_AFTER
 from notifier.sending.lifecycle import FanoutState, MessageStatus
-from notifier.services import Services
+from notifier.services import Services, for_background
 from notifier.work import Due
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,8 @@ INTERVAL_SECONDS = 5.0
 # The relay applies retention once a day, whichever relay comes first.
 RETENTION_KEY = "notifier:retention:daily"
 RETENTION_EVERY = timedelta(days=1)
+# Through an outage of Redis or the database, the relay tries again less and less often.
+OUTAGE_BACKOFF_CAP_SECONDS = 30.0
 
 
 def relay_once(svc: Services) -> int:
@@ -119,6 +124,9 @@ def _lost(
     """
     known = [r.job_id for r in rows if r.job_id]
     dead = svc.dispatcher.dead_jobs(known) if known else set()
+    alive_jobs = [job_id for job_id in known if job_id not in dead]
+    # A job a worker took and died with stays "queued" or "started" on no queue: lost too.
+    dead |= orphaned(svc, alive_jobs) if alive_jobs else set()
     lost = [r for r in rows if not r.job_id or r.job_id in dead]
     alive = [{"id": r.id, "enqueued_at": now} for r in rows if r.job_id and r.job_id not in dead]
     if alive:
@@ -135,17 +143,59 @@ def retention_daily(svc: Services) -> retention.Removed | None:
     return retention.apply(svc.db, now, retention.Keep.of(svc.settings))
 
 
+def orphaned(svc: Services, job_ids: Sequence[str]) -> set[str]:
+    """Those of `job_ids` that RQ still calls queued or started but that no worker will run.
+
+    A worker takes a job off its queue, then marks it started: killed in between, it leaves a
+    job "queued" that is on no queue. The queues are first in, first out, so a queued job older
+    than the head of its queue (or on an empty queue) is no longer on it. A job "started" whose
+    time in RQ's started registry has run out lost its worker (RQ's own clean-up of those waits
+    for a worker's maintenance, up to ten minutes).
+    """
+    queues = svc.dispatcher.queues
+    now = svc.clock.now()
+    heads = {str(name): _head_enqueued_at(queue) for name, queue in queues.items()}
+    expired = {
+        job_id
+        for queue in queues.values()
+        for job_id in queue.started_job_registry.get_expired_job_ids(now.timestamp())
+    }
+    found = set()
+    for job in Job.fetch_many(list(job_ids), connection=svc.redis):
+        if job is None or job.enqueued_at is None:
+            continue
+        status = job.get_status(refresh=False)
+        head = heads.get(job.origin)
+        if status == JobStatus.QUEUED and (head is None or head > job.enqueued_at):
+            found.add(job.id)
+        elif status == JobStatus.STARTED and job.id in expired:
+            found.add(job.id)
+    return found
+
+
+def _head_enqueued_at(queue: RqQueue) -> datetime | None:
+    """When the job at the head of `queue` was enqueued; None for an empty queue."""
+    head = queue.get_job_ids(0, 1)
+    job = queue.fetch_job(head[0]) if head else None
+    return job.enqueued_at if job is not None else None
+
+
 def run_forever(svc: Services, interval: float = INTERVAL_SECONDS) -> None:
-    """Relay every `interval` seconds until stopped."""
+    """Relay every `interval` seconds until stopped; through an outage, with backoff."""
+    svc = for_background(svc)
+    backoff = ExponentialBackoff(cap=OUTAGE_BACKOFF_CAP_SECONDS, base=interval / 2)
+    failures = 0
     log.info("relay started")
     while True:
         try:
             moved = relay_once(svc)
             retention_daily(svc)
+            failures = 0
         except (RedisError, SQLAlchemyError) as error:
             # The one clock process outlives an outage of either store and catches up after.
-            log.warning("relay waits for Redis or the database: %s", error)
+            failures += 1
+            log.warning("relay waits for Redis or the database (%d): %s", failures, error)
             moved = 0
         if moved:
             log.info("relayed %d jobs to the queue", moved)
-        time.sleep(interval)
+        time.sleep(backoff.compute(failures) if failures else interval)

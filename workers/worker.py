@@ -2,8 +2,15 @@
 built once, at start, and lent to each job.
 
 Started as in the Procfile: `rq worker --with-scheduler --worker-class workers.worker.Worker
--c workers.rq_settings`. Jobs run in this process, so its database pool and its HTTP connection
-to the SMS provider are kept from one job to the next.
+--config workers.rqconfig`. Jobs run in this process, so its database pool and its HTTP
+connection to the SMS provider are kept from one job to the next.
+
+It outlives Redis. RQ's own loop survives Redis errors only while it blocks waiting for a job;
+one raised around a job (the job's bookkeeping, its heartbeat) or a Redis that times out ends
+the worker ("found an unhandled exception, quitting"). This one waits for Redis and carries on:
+what the job did is in the database, and whatever Redis lost the relay finds again. Its
+scheduler (`workers.scheduler`) outlives outages too, does not outlive the worker, and takes
+over from another worker's that stopped.
 """
 
 from __future__ import annotations
@@ -15,9 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from rq import Queue as RqQueue
 from rq import SimpleWorker
+from rq.defaults import DEFAULT_LOGGING_DATE_FORMAT, DEFAULT_LOGGING_FORMAT
 from rq.job import Job
 
+from notifier.redis_clients import BACKGROUND
 from notifier.startup import settings_or_exit
+from workers.outages import REDIS_AWAY, wait_for_redis
+from workers.scheduler import Scheduler
 
 if TYPE_CHECKING:
     from notifier.services import Services
@@ -52,7 +63,7 @@ class Worker(SimpleWorker):
             # Imported only now: the metrics count in the directory the settings just chose.
             from notifier.services import build_services
 
-            services = build_services(settings)
+            services = build_services(settings, patience=BACKGROUND)
         self.services = services
         super().__init__(*args, **kwargs)
 
@@ -60,3 +71,54 @@ class Worker(SimpleWorker):
         """Run one job with this worker's services lent to it."""
         with lending(self.services):
             return super().perform_job(job, queue)
+
+    def execute_job(self, job: Job, queue: RqQueue) -> None:
+        """Run one job; if Redis goes away meanwhile, wait for it instead of quitting."""
+        try:
+            super().execute_job(job, queue)
+        except REDIS_AWAY as error:
+            self.log.warning(
+                "Worker %s: Redis went away around job %s: %s", self.name, job.id, error
+            )
+            self.wait_for_redis()
+
+    def dequeue_job_and_maintain_ttl(
+        self, timeout: int | None, max_idle_time: int | None = None
+    ) -> tuple[Job, RqQueue] | None:
+        """Wait for the next job as RQ does, also through a Redis that times out, or that drops
+        outside RQ's own retries (setting the worker idle, the heartbeat after a job is taken)."""
+        while True:
+            try:
+                return super().dequeue_job_and_maintain_ttl(timeout, max_idle_time)
+            except REDIS_AWAY as error:
+                self.log.warning("Worker %s: Redis went away: %s", self.name, error)
+                self.wait_for_redis()
+
+    def wait_for_redis(self) -> None:
+        """Return once Redis answers again (or raise `StopRequested` if asked to stop)."""
+        wait_for_redis(
+            self.connection, self.log, f"Worker {self.name}", lambda: self._stop_requested
+        )
+
+    def _start_scheduler(
+        self,
+        burst: bool = False,
+        logging_level: str | None = "INFO",
+        date_format: str = DEFAULT_LOGGING_DATE_FORMAT,
+        log_format: str = DEFAULT_LOGGING_FORMAT,
+    ) -> None:
+        """Start the scheduler process of `workers.scheduler`, with the locks if it gets them,
+        else to take them when they come free. (A burst run schedules in-process: RQ's way.)"""
+        if burst:
+            super()._start_scheduler(burst, logging_level, date_format, log_format)
+            return
+        self.scheduler = Scheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=self.log.level if logging_level is None else logging_level,
+            date_format=date_format,
+            log_format=log_format,
+            serializer=self.serializer,
+        )
+        self.scheduler.acquire_locks()  # type: ignore[no-untyped-call]
+        self.scheduler.start()  # type: ignore[no-untyped-call]

@@ -34,12 +34,13 @@ def healthz() -> Response:
     bp,
     "/readyz",
     method="GET",
-    summary="Ready: database and Redis reachable",
+    summary="Ready: database and Redis reachable; the enqueue breaker's state",
     scope=None,
     responses={200: ("Ready", Health), 503: ("A dependency does not answer", Health)},
 )
 def readyz() -> Response:
-    """The database and Redis both answer."""
+    """The database and Redis both answer (Redis within the web client's short timeout); the
+    enqueue breaker's state is reported beside them (open: new texts wait for the relay)."""
     svc = services()
     checks = {"database": "ok", "redis": "ok"}
     try:
@@ -52,6 +53,7 @@ def readyz() -> Response:
     except RedisError as error:
         checks["redis"] = type(error).__name__
     ready = all(v == "ok" for v in checks.values())
+    checks["enqueue_breaker"] = svc.dispatcher.breaker.current_state
     return json_response(
         Health(status="ok" if ready else "unavailable", checks=checks), 200 if ready else 503
     )

@@ -4,6 +4,9 @@ Texts travel in batches: one deliver job carries up to `DELIVER_BATCH` texts of 
 and texts due later share one scheduled job per second they are due in. The database is the
 system of record: a job's id is written on its rows before they commit, so a job that Redis
 never got (Redis down) or lost (a restart) is found by the relay and enqueued again.
+A circuit breaker stands in front of Redis: after a few failures in a row, enqueueing is not
+even tried for a few seconds, so a Redis that hangs costs a request nothing (the relay catches
+up).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from pybreaker import CircuitBreaker, CircuitBreakerError
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue as RqQueue
@@ -41,16 +45,33 @@ PIPELINE_BATCH = 500
 ENDED_UNFINISHED = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 JOB_RESULT_TTL = 0
 JOB_FAILURE_TTL = 7 * 24 * 3600
+# After this many Redis failures in a row, enqueueing is left to the relay for this long; then
+# one attempt decides whether to resume.
+BREAKER_FAIL_MAX = 3
+BREAKER_RESET_SECONDS = 5.0
+
+
+def enqueue_breaker() -> CircuitBreaker:
+    """A circuit breaker for enqueueing, one per process: only Redis's failures count."""
+    return CircuitBreaker(
+        fail_max=BREAKER_FAIL_MAX,
+        reset_timeout=BREAKER_RESET_SECONDS,
+        exclude=[lambda error: not isinstance(error, RedisError)],
+        name="enqueue",
+    )
 
 
 class Dispatcher:
     """Plans jobs for decided rows and puts them on RQ in pipelined round trips."""
 
-    def __init__(self, redis: Redis, db: Database, clock: Clock) -> None:
+    def __init__(
+        self, redis: Redis, db: Database, clock: Clock, breaker: CircuitBreaker | None = None
+    ) -> None:
         self.redis = redis
         self._db = db
         self._clock = clock
         self.queues = {name: RqQueue(name, connection=redis) for name in QUEUE_NAMES}
+        self.breaker = breaker or enqueue_breaker()
 
     def plan(self, texts: Sequence[Due], fanout_ids: Sequence[str]) -> list[PlannedJob]:
         """Deliver jobs for `texts`, by priority and the second they are due; a job a fan-out."""
@@ -76,8 +97,11 @@ class Dispatcher:
         done = 0
         for chunk in _chunks(jobs, PIPELINE_BATCH):
             try:
-                self._push(chunk)
-            except RedisError as error:
+                # `calling()` runs the block outside the breaker's lock (`call()` holds it),
+                # so the threads of a web process do not queue behind one another.
+                with self.breaker.calling():
+                    self._push(chunk)
+            except (RedisError, CircuitBreakerError) as error:
                 left = len(jobs) - done
                 log.warning("Redis unreachable, %d jobs wait for the relay: %s", left, error)
                 break
@@ -113,11 +137,12 @@ class Dispatcher:
         queue = self.queues[Priority(call.priority)]
         ttls = {"result_ttl": JOB_RESULT_TTL, "failure_ttl": JOB_FAILURE_TTL}
         try:
-            if call.delay is None:
-                queue.enqueue(call.func, *call.args, **ttls)
-            else:
-                queue.enqueue_in(call.delay, call.func, *call.args, **ttls)
-        except RedisError as error:
+            with self.breaker.calling():
+                if call.delay is None:
+                    queue.enqueue(call.func, *call.args, **ttls)
+                else:
+                    queue.enqueue_in(call.delay, call.func, *call.args, **ttls)
+        except (RedisError, CircuitBreakerError) as error:
             log.warning("could not enqueue %s, Redis unreachable: %s", call.func, error)
             return False
         return True

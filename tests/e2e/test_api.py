@@ -109,7 +109,8 @@ def test_openapi_describes_every_route_with_its_models(api: Api, live: LiveServe
 def test_health_readiness_and_metrics(api: Api, live: LiveServer) -> None:
     assert requests.get(live.url + "/healthz", timeout=5).json()["status"] == "ok"
     ready = requests.get(live.url + "/readyz", timeout=5)
-    assert ready.status_code == 200 and ready.json()["checks"] == {"database": "ok", "redis": "ok"}
+    checks = {"database": "ok", "redis": "ok", "enqueue_breaker": "closed"}
+    assert ready.status_code == 200 and ready.json()["checks"] == checks
     metrics = requests.get(live.url + "/metrics", timeout=5)
     assert 'notifier_messages{status="pending"}' in metrics.text
     assert "notifier_http_requests_total" in metrics.text
