@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench load lint clean
 
 run: $(STAMP)
 	$(BIN)/python -m notifier.devserver
@@ -12,8 +12,13 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# BENCH=ingest,fanout,send,pacing picks paths; BENCH_QUICK=1 checks the harness in minutes.
 bench: $(STAMP)
-	$(BIN)/python -m bench.fanout
+	BENCH="$(BENCH)" BENCH_QUICK="$(BENCH_QUICK)" $(BIN)/python -m bench
+
+# 300 mixed events/s for 60 s against the service (PostgreSQL when DATABASE_URL is set).
+load: $(STAMP)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
