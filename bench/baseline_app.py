@@ -13,8 +13,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, jsonify, request
-from sqlalchemy import JSON, Column, DateTime, Engine, Integer, MetaData, String, Table
-from sqlalchemy import create_engine, event, insert
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    event,
+    insert,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 metadata = MetaData()

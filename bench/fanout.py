@@ -62,7 +62,15 @@ def measure(ctx: Context) -> list[Row]:
         peak = middle(rss)
         path = f"fan-out peak RSS, {max(sizes.fanouts):,} waiting"
         rows.append(
-            Row(path, ctx.target.kind, peak.text, "", None, f"< {RSS_LIMIT_MB} MB", peak.value < RSS_LIMIT_MB)
+            Row(
+                path,
+                ctx.target.kind,
+                f"peak RSS {peak.text}",
+                "",
+                None,
+                f"< {RSS_LIMIT_MB} MB",
+                peak.value < RSS_LIMIT_MB,
+            )
         )
     finally:
         stack.stop_all()
@@ -81,20 +89,20 @@ def _pairs(
     rss: list[Figure] = []
     kind = event.__name__.strip("_")
     for rep in range(ctx.sizes.reps):
-        figure, peak_mb = _service(ctx, producer, size, event())
+        figure, peak = _service(ctx, producer, size, event())
         service.append(figure)
-        rss.append(Figure(peak_mb, f"{peak_mb:,.0f} MB peak RSS"))
+        rss.append(peak)
         bare.append(_bare(ctx, size))
         say(
             f"  {kind} {size:,} {ctx.target.kind} run {rep + 1}: {figure.text},"
-            f" {peak_mb:,.0f} MB; bare {bare[-1].text}"
+            f" peak RSS {peak.text}; bare {bare[-1].text}"
         )
     return (service, bare), rss
 
 
 def _service(
     ctx: Context, producer: Producer, size: int, body: dict[str, Any]
-) -> tuple[Figure, float]:
+) -> tuple[Figure, Figure]:
     url = ctx.target.url
     seed.reset(url)
     ctx.stack.flush_redis()
@@ -103,7 +111,7 @@ def _service(
     answer = producer.post_event(body)
     if answer.get("recipients") != size:
         raise RuntimeError(f"the service counted {answer.get('recipients')} recipients, not {size}")
-    seconds, peak_mb, cut = _job(ctx)
+    seconds, peak, cut = _job(ctx)
     decided = seed.texts_decided(url)
     rate = decided / seconds
     text = f"{rate:,.0f} recipients/s"
@@ -111,35 +119,41 @@ def _service(
         text += f" (stopped at {seconds:.0f} s, {decided:,} of {size:,} decided)"
     elif decided != size:
         raise RuntimeError(f"the fan-out decided {decided} texts for {size} recipients")
-    return Figure(rate, text), peak_mb
+    return Figure(rate, text), peak
 
 
-def _job(ctx: Context) -> tuple[float, float, bool]:
-    """Run the fan-out job in its own process: (seconds, peak RSS in MB, stopped early)."""
+def _job(ctx: Context) -> tuple[float, Figure, bool]:
+    """Run the fan-out job in its own process: (seconds, peak RSS, stopped early)."""
     log = (ctx.stack.tmp / "logs" / "fanout-job.log").open("ab")
     deadline = ctx.sizes.fanout_deadline
     started = time.perf_counter()
-    with log, subprocess.Popen(
-        [sys.executable, "-m", "bench.fanout_job"],
-        cwd=ROOT,
-        env=ctx.stack.env(ctx.target.url),
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    ) as child:
+    with (
+        log,
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.fanout_job"],
+            cwd=ROOT,
+            env=ctx.stack.env(ctx.target.url),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        ) as child,
+    ):
         try:
             out, _ = child.communicate(timeout=deadline)
         except subprocess.TimeoutExpired:
             peak_mb = _high_water_mb(child.pid)
             child.kill()
             child.communicate()
-            return time.perf_counter() - started, peak_mb, True
+            return time.perf_counter() - started, Figure(peak_mb, f"{peak_mb:,.0f} MB"), True
     if child.returncode != 0:
         raise RuntimeError(f"the fan-out job's process failed; see {log.name}")
     found = json.loads(out.strip().splitlines()[-1])
     if found["failed"]:
         raise RuntimeError(f"the fan-out job failed; see {log.name}")
-    return float(found["seconds"]), float(found["rss_mb"]), False
+    peak = Figure(
+        found["rss_mb"], f"{found['rss_mb']:,.0f} MB ({found['before_mb']:,.0f} before the job)"
+    )
+    return float(found["seconds"]), peak, False
 
 
 def _high_water_mb(pid: int) -> float:

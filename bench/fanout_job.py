@@ -21,7 +21,7 @@ from bench.stack import worker_queues
 
 
 def main() -> None:
-    """Run the waiting job; print its time, the peak RSS, and whether it failed."""
+    """Run the waiting job; print its time, the peak RSS (and before the job), whether it failed."""
     redis = Redis.from_url(os.environ["REDIS_URL"])
     queues = [Queue(name, connection=redis) for name in worker_queues()]
     jobs = [job for queue in queues for job in queue.jobs]
@@ -29,12 +29,14 @@ def main() -> None:
         raise SystemExit(f"expected one fan-out job on the queues, found {len(jobs)}")
     importlib.import_module(jobs[0].func_name.rpartition(".")[0])
     worker = SimpleWorker(queues, connection=redis)
+    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     started = time.perf_counter()
     worker.work(burst=True, max_jobs=1, logging_level="WARNING")
     seconds = time.perf_counter() - started
     failed = sum(queue.failed_job_registry.count for queue in queues)
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
-    sys.stdout.write(json.dumps({"seconds": seconds, "rss_mb": peak_kib / 1024, "failed": failed}))
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    found = {"seconds": seconds, "rss_mb": peak_kib / 1024, "before_mb": before_kib / 1024}
+    sys.stdout.write(json.dumps({**found, "failed": failed}))
     sys.stdout.write("\n")
 
 
