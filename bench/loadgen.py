@@ -19,10 +19,10 @@ import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from bench.producer import joined, phone
@@ -36,6 +36,16 @@ WRK_MISSING = (
 )
 
 
+class Traffic(Protocol):
+    """What an open-loop run sends: the next body, told of each answer."""
+
+    def next_body(self) -> dict[str, Any]:
+        """The next request's JSON body."""
+
+    def answered(self, body: dict[str, Any], ok: bool) -> None:
+        """A request was answered, accepted (2xx) or not; called from the sending threads."""
+
+
 @dataclass(frozen=True)
 class Load:
     """What a load run got: answers, errors, time and latencies."""
@@ -46,6 +56,7 @@ class Load:
     p50_ms: float
     p99_ms: float
     dropped: int = 0  # open loop: due requests never sent within the time allowed
+    first_error: str = ""  # open loop: the first answer other than 2xx, for the reader
 
     @property
     def rate(self) -> float:
@@ -99,14 +110,25 @@ class _Client:
 
     def post(self, body: dict[str, Any]) -> bool:
         """Post one event; answer whether it was accepted (2xx)."""
-        try:
-            self._connection.request("POST", "/v1/events", json.dumps(body), self._headers)
-            answer = self._connection.getresponse()
-            answer.read()
-            return 200 <= answer.status < 300
-        except (OSError, http.client.HTTPException):
-            self._connection.close()  # reconnects on the next request
-            return False
+        return 200 <= self.answer(body)[0] < 300
+
+    def answer(self, body: dict[str, Any]) -> tuple[int, bytes]:
+        """Post one event; answer the status and body (0 and the error if none came).
+
+        A connection the server closed while idle fails the next request at once; that one
+        is sent again on a new connection (safe: an event id makes a second post a duplicate).
+        """
+        data = json.dumps(body)
+        for attempt in (1, 2):
+            try:
+                self._connection.request("POST", "/v1/events", data, self._headers)
+                answer = self._connection.getresponse()
+                return answer.status, answer.read()
+            except (OSError, http.client.HTTPException) as error:
+                self._connection.close()  # reconnects on the next request
+                if attempt == 2:
+                    return 0, str(error).encode()
+        raise AssertionError("unreachable")
 
 
 def closed_loop(
@@ -142,16 +164,39 @@ def closed_loop(
     return _load(latencies, errors[0], time.perf_counter() - started)
 
 
+class _Tally:
+    """What the open loop's sending threads found, under one lock."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.latencies: list[float] = []
+        self.errors = self.dropped = 0
+        self.first_error = ""
+
+    def answer(self, at: float, body: dict[str, Any], status: int, text: bytes) -> None:
+        """Count one answer to a request due at `at`."""
+        with self.lock:
+            if 200 <= status < 300:
+                self.latencies.append(time.perf_counter() - at)
+                return
+            self.errors += 1
+            if not self.first_error:
+                self.first_error = f"{status} for {body['type']}: {text[:300]!r}"
+
+    def drop(self) -> None:
+        """Count a request never sent: it was due too long ago."""
+        with self.lock:
+            self.dropped += 1
+
+
 def open_loop(
-    url: str, key: str, bodies: Iterator[dict[str, Any]], rate: float, seconds: float, senders: int
+    url: str, key: str, traffic: Traffic, rate: float, seconds: float, senders: int
 ) -> Load:
     """One request every 1/`rate` s for `seconds`, from a pool of `senders` connections; each
     latency counted from when its request was due. A server that falls behind gets
     `DRAIN_SECONDS` after the schedule ends; requests still unsent then are dropped."""
     due: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
-    lock = threading.Lock()
-    latencies: list[float] = []
-    counts = {"errors": 0, "dropped": 0}
+    tally = _Tally()
     cutoff = time.perf_counter() + seconds + DRAIN_SECONDS
 
     def send() -> None:
@@ -159,33 +204,26 @@ def open_loop(
         while (item := due.get()) is not None:
             at, body = item
             if time.perf_counter() > cutoff:
-                with lock:
-                    counts["dropped"] += 1
+                tally.drop()
                 continue
-            ok = client.post(body)
-            with lock:
-                if ok:
-                    latencies.append(time.perf_counter() - at)
-                else:
-                    counts["errors"] += 1
+            status, text = client.answer(body)
+            traffic.answered(body, 200 <= status < 300)
+            tally.answer(at, body, status, text)
 
     pool = [threading.Thread(target=send) for _ in range(senders)]
     for thread in pool:
         thread.start()
     start = time.perf_counter()
-    total = int(rate * seconds)
-    for n in range(total):
+    for n in range(int(rate * seconds)):
         at = start + n / rate
-        pause = at - time.perf_counter()
-        if pause > 0:
-            time.sleep(pause)
-        due.put((at, next(bodies)))
+        time.sleep(max(0.0, at - time.perf_counter()))
+        due.put((at, traffic.next_body()))
     for _ in pool:
         due.put(None)
     for thread in pool:
         thread.join()
-    found = _load(latencies, counts["errors"], time.perf_counter() - start)
-    return replace(found, dropped=counts["dropped"])
+    found = _load(tally.latencies, tally.errors, time.perf_counter() - start)
+    return replace(found, dropped=tally.dropped, first_error=tally.first_error)
 
 
 def _load(latencies: list[float], errors: int, seconds: float) -> Load:
