@@ -14,7 +14,7 @@ test: $(STAMP)
 
 # BENCH=ingest,fanout,send,pacing picks paths; BENCH_QUICK=1 checks the harness in minutes.
 bench: $(STAMP)
-	BENCH="$(BENCH)" BENCH_QUICK="$(BENCH_QUICK)" $(BIN)/python -m bench
+	BENCH="$(BENCH)" BENCH_QUICK="$(BENCH_QUICK)" BENCH_DB="$(BENCH_DB)" $(BIN)/python -m bench
 
 # 300 mixed events/s for 60 s against the service (PostgreSQL when DATABASE_URL is set).
 load: $(STAMP)

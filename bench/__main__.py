@@ -4,6 +4,7 @@
                                         # DATABASE_URL is set (a scratch database beside it)
     make bench BENCH=ingest,send        # some paths: ingest, fanout, send, pacing
     make bench BENCH_QUICK=1            # small sizes, one run each: checks the harness only
+    make bench BENCH_DB=postgresql      # one database only (sqlite or postgresql)
 
 The bench starts its own Redis in a temporary directory and runs the service's processes with
 the Procfile's commands. Each side of each pair is measured three times, interleaved; the

@@ -35,10 +35,12 @@ class Target:
         engine.dispose()
 
 
-def targets(only: str | None = None) -> list[str]:
-    """The kinds of database this run measures: SQLite, and PostgreSQL if it is configured."""
+def targets() -> list[str]:
+    """The kinds of database this run measures: SQLite, and PostgreSQL if it is configured;
+    `BENCH_DB=sqlite` or `BENCH_DB=postgresql` keeps one of them."""
     kinds = ["sqlite"] + (["postgresql"] if os.environ.get("DATABASE_URL") else [])
-    return [k for k in kinds if only is None or k == only]
+    only = os.environ.get("BENCH_DB")
+    return [k for k in kinds if not only or k == only]
 
 
 def create(kind: str, stack: Stack, name: str) -> Target:

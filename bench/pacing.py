@@ -34,7 +34,7 @@ def measure(ctx: Context, fake: FakeTwilioProcess) -> list[Row]:
             figure, busiest = _run(ctx, fake, key, (mps, texts, workers))
             found[(mps, texts, workers)].append((figure, busiest))
             say(
-                f"  pacing {ctx.target.kind} {mps:g}/s, {workers} workers, run {rep + 1}:"
+                f"  pacing {ctx.target.kind} {mps:g}/s, {workers} worker(s), run {rep + 1}:"
                 f" {figure.text}"
             )
     return [_row(ctx, config, runs) for config, runs in found.items()]

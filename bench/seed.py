@@ -8,15 +8,18 @@ change shape, this module is the one to adapt.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, inspect, select, text
 
 from bench.stack import SECRET_KEY
+from consent.jurisdiction import jurisdiction
+from consent.ledger import chain_hash
 from notifier import ledger
 from notifier.db import Database
-from notifier.models import Message, Ticket, new_id
+from notifier.models import ConsentRecord, LedgerHead, Message, Subject, Ticket, new_id
 from notifier.phones import Pseudonymizer
 
 BATCH = 1000
@@ -27,26 +30,62 @@ WORK_TABLES = ("message_statuses", "messages", "fanouts", "events", "tickets")
 
 
 def grant_consent(url: str, phones: Sequence[str], purposes: tuple[str, ...]) -> None:
-    """Append a documented kiosk grant of `purposes` for every number to the ledger."""
+    """Append a documented kiosk grant of `purposes` for every number to the ledger.
+
+    The records are chained exactly as `ledger.append` chains them, but a batch at a time,
+    in bulk inserts: one at a time, 100,000 would take minutes on PostgreSQL.
+    """
     db, pseudonymize, now = Database(url), Pseudonymizer(SECRET_KEY), datetime.now(UTC)
     try:
         for start in range(0, len(phones), BATCH):
             with db.session() as session:
-                for phone in phones[start : start + BATCH]:
-                    record = ledger.NewRecord(
-                        phone=phone,
-                        purposes=purposes,
-                        action="grant",
-                        method="kiosk",
-                        source="bench",
-                        captured_at=now,
-                        disclosure_text=DISCLOSURE,
-                        disclosure_version="bench-1",
-                        disclosure_language="en",
-                    )
-                    ledger.append(session, pseudonymize, record, now)
+                head = session.execute(
+                    select(LedgerHead).where(LedgerHead.id == ledger.HEAD_ID).with_for_update()
+                ).scalar_one()
+                batch = phones[start : start + BATCH]
+                subjects = [pseudonymize(phone) for phone in batch]
+                session.add_all(
+                    Subject(pseudonym=subject, phone=phone, created_at=now)
+                    for phone, subject in zip(batch, subjects, strict=True)
+                )
+                for phone, subject in zip(batch, subjects, strict=True):
+                    row = _grant(head.seq + 1, head.hash, phone, subject, purposes, now)
+                    head.seq, head.hash = row.seq, row.hash
+                    session.add(row)
     finally:
         db.dispose()
+
+
+@functools.cache
+def _jurisdiction(area: str) -> str:
+    # The bench's numbers are all Miami ones: a state's lookup, at 0.5 ms, is paid once per
+    # area code (the first five characters, +1 and three digits) instead of once per number.
+    return jurisdiction(area + "5550100")
+
+
+def _grant(
+    seq: int, prev: str, phone: str, subject: str, purposes: tuple[str, ...], now: datetime
+) -> ConsentRecord:
+    row = ConsentRecord(
+        id=new_id("cr"),
+        seq=seq,
+        subject=subject,
+        purposes=sorted(purposes),
+        action="grant",
+        method="kiosk",
+        disclosure_text=DISCLOSURE,
+        disclosure_version="bench-1",
+        disclosure_language="en",
+        captured_at=now,
+        recorded_at=now,
+        evidence={},
+        source="bench",
+        jurisdiction=_jurisdiction(phone[:5]),
+        prev_hash=prev,
+        hash="",
+    )
+    row.hash = chain_hash(prev, ledger.hashed_fields(row))
+    return row
 
 
 def waiting_tickets(url: str, queue_id: str, phones: Sequence[str]) -> None:
