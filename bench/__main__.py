@@ -14,6 +14,7 @@ in quick mode, written to bench/results.md.
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 import traceback
@@ -26,6 +27,7 @@ from bench.report import Row, markdown, text_table
 from bench.stack import ROOT, Stack, say
 
 RESULTS = ROOT / "bench" / "results.md"
+SETTINGS = ("BENCH", "BENCH_DB", "BENCH_SEND_CONCURRENCY")
 
 
 def main() -> int:
@@ -62,9 +64,17 @@ def main() -> int:
     say()
     say(text_table(rows))
     if not quick:
-        RESULTS.write_text(markdown(rows, quick=quick, seconds=seconds))
+        RESULTS.write_text(markdown(rows, command=_command(), seconds=seconds))
         say(f"\nwritten to {RESULTS.relative_to(ROOT)}")
     return 1 if failed else 0
+
+
+def _command() -> str:
+    """How this run was asked for, as `make bench` with its settings."""
+    settings = [f"{name}={os.environ[name]}" for name in SETTINGS if os.environ.get(name)]
+    if os.environ.get("DATABASE_URL"):
+        settings.append("DATABASE_URL=postgresql://…")
+    return " ".join(["make bench", *settings])
 
 
 def _measure(path: str, ctx: Context, fake: FakeTwilioProcess | None) -> list[Row]:

@@ -27,7 +27,7 @@ def main() -> None:
     jobs = [job for queue in queues for job in queue.jobs]
     if len(jobs) != 1:
         raise SystemExit(f"expected one fan-out job on the queues, found {len(jobs)}")
-    importlib.import_module(jobs[0].func_name.rpartition(".")[0])
+    importlib.import_module(str(jobs[0].func_name).rpartition(".")[0])
     worker = SimpleWorker(queues, connection=redis)
     before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
     started = time.perf_counter()

@@ -105,7 +105,8 @@ class _Client:
 
     def __init__(self, url: str, key: str) -> None:
         parts = urlsplit(url)
-        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        host = parts.hostname or "127.0.0.1"
+        self._connection = http.client.HTTPConnection(host, parts.port, timeout=30)
         self._headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
     def post(self, body: dict[str, Any]) -> bool:
@@ -119,16 +120,20 @@ class _Client:
         is sent again on a new connection (safe: an event id makes a second post a duplicate).
         """
         data = json.dumps(body)
-        for attempt in (1, 2):
-            try:
-                self._connection.request("POST", "/v1/events", data, self._headers)
-                answer = self._connection.getresponse()
-                return answer.status, answer.read()
-            except (OSError, http.client.HTTPException) as error:
-                self._connection.close()  # reconnects on the next request
-                if attempt == 2:
-                    return 0, str(error).encode()
-        raise AssertionError("unreachable")
+        try:
+            return self._post(data)
+        except (OSError, http.client.HTTPException):
+            self._connection.close()  # the next request connects anew
+        try:
+            return self._post(data)
+        except (OSError, http.client.HTTPException) as error:
+            self._connection.close()
+            return 0, str(error).encode()
+
+    def _post(self, data: str) -> tuple[int, bytes]:
+        self._connection.request("POST", "/v1/events", data, self._headers)
+        answer = self._connection.getresponse()
+        return answer.status, answer.read()
 
 
 def closed_loop(

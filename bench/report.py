@@ -74,13 +74,13 @@ def text_table(rows: Sequence[Row]) -> str:
     return "\n".join(line.rstrip() for line in out)
 
 
-def markdown(rows: Sequence[Row], *, quick: bool, seconds: float) -> str:
+def markdown(rows: Sequence[Row], *, command: str, seconds: float) -> str:
     """The table as Markdown, headed by the machine and the run it came from."""
     head = [
         "# Benchmark results",
         "",
-        f"`make bench`{' (quick mode: sizes too small to judge targets by)' if quick else ''},"
-        f" {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {seconds / 60:.0f} minutes, on {machine()}.",
+        f"`{command}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {seconds / 60:.0f} minutes,"
+        f" on {machine()}.",
         "Each side of each pair was measured three times, interleaved; the ratio is the median",
         "of the three ratios, the figures are the median runs.",
         "",

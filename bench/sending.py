@@ -91,7 +91,7 @@ def _service(
     return Figure(rate, text)
 
 
-class _BaseUrlClient(TwilioHttpClient):
+class _BaseUrlClient(TwilioHttpClient):  # type: ignore[misc]  # twilio has no type hints
     """The `twilio` package's HTTP client aimed at the fake: its documented seam."""
 
     def __init__(self, base_url: str, **kwargs: Any) -> None:
