@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench soak lint clean corpus
+.PHONY: run test bench load soak lint clean corpus
 
 run: $(STAMP)
 	$(BIN)/python -m notifier.devserver
@@ -16,8 +16,13 @@ test: $(STAMP)
 corpus: $(STAMP)
 	$(BIN)/python -m tests.corpus.report
 
+# BENCH=ingest,fanout,send,pacing picks paths; BENCH_QUICK=1 checks the harness in minutes.
 bench: $(STAMP)
-	$(BIN)/python -m bench.fanout
+	BENCH="$(BENCH)" BENCH_QUICK="$(BENCH_QUICK)" BENCH_DB="$(BENCH_DB)" $(BIN)/python -m bench
+
+# 300 mixed events/s for 60 s against the service (PostgreSQL when DATABASE_URL is set).
+load: $(STAMP)
+	$(BIN)/python -m bench.load $(LOAD_ARGS)
 
 # The whole service for SOAK_SECONDS (default 1800) under traffic, Redis restarts and worker
 # kills; then every accepted event's texts are checked sent exactly once.

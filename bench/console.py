@@ -31,7 +31,7 @@ from notifier import migrate
 from notifier.app import create_app
 from notifier.compliance import staff
 from notifier.db import make_engine
-from notifier.models import ConsentRecord, Message, MessageStatus, Queue
+from notifier.models import ConsentRecord, Message, Queue, StatusStep
 
 TARGET_MS = 300
 QUEUES = ("desk", "annex", "pharmacy", "returns")
@@ -111,7 +111,7 @@ def _arrive(url: str, count: int, now: datetime, run: int) -> None:
 
 def _insert_texts(conn: Connection, rows: list[tuple[dict[str, Any], dict[str, Any]]]) -> None:
     conn.execute(insert(Message), [message for message, _ in rows])
-    conn.execute(insert(MessageStatus), [status for _, status in rows])
+    conn.execute(insert(StatusStep), [status for _, status in rows])
 
 
 def _text(rng: random.Random, key: str, at: datetime) -> tuple[dict[str, Any], dict[str, Any]]:

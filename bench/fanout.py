@@ -1,185 +1,206 @@
-"""`make bench`: a `queue.delayed` fan-out over 10,000 waiting tickets, against a bare
+"""Fan-out: `queue.delayed` to N waiting tickets and peak alerts to N subscribers, against a bare
 `enqueue_many` of as many no-op jobs in the same run.
 
-Both run on the embedded Redis (or `REDIS_URL`) and, for the fan-out, SQLite in a temporary
-directory (or `DATABASE_URL`). The fan-out decides every recipient (consent, apology, text,
-segments), records it, and enqueues its deliver job in pipelined batches; the ratio says what
-that costs beside enqueueing alone.
+N waiting customers with consent are seeded (`bench.seed`), the event is posted to the
+service's API with no worker running, and the one fan-out job it queued is run by a
+SimpleWorker burst in a process of its own (`bench.fanout_job`), which reports the job's
+time and its peak RSS. A run that passes `fanout_deadline` is stopped and counted by the
+texts it had decided by then.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import tempfile
+import json
+import subprocess
+import sys
 import time
-from datetime import UTC, datetime
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rq import Queue
-from sqlalchemy import insert, select
 
-from notifier import embedded_redis, migrate
-from notifier.compliance import keys, ledger
-from notifier.compliance.keys import Caller
-from notifier.config import load_settings
-from notifier.events import accept
-from notifier.events.schemas import QueueDelayed
-from notifier.models import Fanout, Ticket, new_id
-from notifier.models import Queue as QueueRow
-from notifier.sending.dispatch import PIPELINE_BATCH
-from notifier.services import Services, build_services, install
-from workers import fanout
+from bench import seed
+from bench.plan import Context
+from bench.producer import Producer, create_key, phone
+from bench.report import Figure, Row, middle, ratio_row
+from bench.stack import ROOT, say
 
-PHONE_BASE = 13055500000
+QUEUE = "fanout"
+PIPELINE_BATCH = 500  # jobs per pipelined round trip, as the service enqueues them
+RSS_LIMIT_MB = 200
+PHONES = 2_000_000
 
 
 def noop() -> None:
-    """The job the bare enqueue baseline enqueues."""
+    """The job the bare enqueue baseline enqueues (never run)."""
 
 
-def main() -> None:
-    """Run both measurements and print them with their ratio."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tickets", type=int, default=10_000)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        redis = None
-        redis_url = os.environ.get("REDIS_URL")
-        if not redis_url:
-            socket = Path(tmp) / "redis.sock"
-            redis = embedded_redis.start(socket)
-            redis_url = embedded_redis.url_for(socket)
-        try:
-            svc = _services(Path(tmp), redis_url)
-            print(f"fan-out over {args.tickets:,} waiting tickets")  # noqa: T201
-            decided = _fanout(svc, args.tickets)
-            bare = _bare(svc, args.tickets)
-        finally:
-            if redis is not None:
-                embedded_redis.stop(redis)
-    print(f"  fan-out: {decided:10,.0f} recipients decided and enqueued per second")  # noqa: T201
-    print(f"  bare enqueue_many: {bare:10,.0f} no-op jobs enqueued per second")  # noqa: T201
-    print(f"  ratio (fan-out / bare): {decided / bare:.3f}")  # noqa: T201
-
-
-def _services(tmp: Path, redis_url: str) -> Services:
-    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"
-    migrate.upgrade(database_url)
-    settings = load_settings(
-        overrides={
-            "env": "test",
-            "var_dir": tmp,
-            "database_url": database_url,
-            "redis_url": redis_url,
-            "redis_embedded": False,
-            "sms_provider": "console",
-            "secret_key": "b" * 40,
-        }
-    )
-    svc = build_services(settings)
-    install(svc)
-    svc.redis.flushdb()
-    return svc
-
-
-def _fanout(svc: Services, tickets: int) -> float:
-    caller = _setup(svc, tickets)
-    event = QueueDelayed(
-        id="bench-delay",
-        type="queue.delayed",
-        queue_id="bench",
-        occurred_at=datetime.now(UTC),
-        delay_minutes=15,
-        action="a second clerk is joining",
-        compensation="free coffee",
-    )
-    _, answer = accept.accept(svc, caller, event, None)
-    assert answer.recipients == tickets
-    svc.dispatcher.queues["bulk"].empty()  # the job is run here, timed, not by a worker
-    with svc.db.session() as session:
-        fanout_id = session.scalars(select(Fanout.id)).one()
+def measure(ctx: Context) -> list[Row]:
+    """Delay fan-outs at each size and peak alerts, each run beside a bare enqueue."""
+    sizes, stack = ctx.sizes, ctx.stack
+    env = stack.env(ctx.target.url)
+    most = max(*sizes.fanouts, sizes.peak_alerts)
     started = time.perf_counter()
-    result = fanout.run(fanout_id)
-    elapsed = time.perf_counter() - started
-    enqueued = svc.dispatcher.queues["bulk"].count
-    print(f"  {result}; {enqueued:,} deliver jobs enqueued in {elapsed:.2f} s")  # noqa: T201
-    return tickets / elapsed
+    seed.grant_consent(ctx.target.url, [phone(PHONES, n) for n in range(most)], PURPOSES)
+    say(f"  seeded {most:,} consent records in {time.perf_counter() - started:.0f} s")
+    url = stack.web("fanout-web", env)
+    producer = Producer(url, create_key(stack, env, "bench-fanout"))
+    producer.put_queue(QUEUE)
+    rows: list[Row] = []
+    try:
+        rss: list[Figure] = []
+        for size in sizes.fanouts:
+            found, rss = _pairs(ctx, producer, size, _delay)
+            path = f"fan-out queue.delayed, {size:,} waiting"
+            rows.append(ratio_row(path, ctx.target.kind, found[0], found[1], 0.3))
+        found, _ = _pairs(ctx, producer, sizes.peak_alerts, _peak)
+        path = f"peak alerts, {sizes.peak_alerts:,} subscribers"
+        rows.append(ratio_row(path, ctx.target.kind, found[0], found[1], 0.3))
+        peak = middle(rss)
+        path = f"fan-out peak RSS, {max(sizes.fanouts):,} waiting"
+        rows.append(
+            Row(
+                path,
+                ctx.target.kind,
+                f"peak RSS {peak.text}",
+                "",
+                None,
+                f"< {RSS_LIMIT_MB} MB",
+                peak.value < RSS_LIMIT_MB,
+            )
+        )
+    finally:
+        stack.stop_all()
+    return rows
 
 
-def _bare(svc: Services, jobs: int) -> float:
-    queue = Queue("bench-bare", connection=svc.redis)
+PURPOSES = ("queue_updates", "peak_alerts")
+
+
+def _pairs(
+    ctx: Context, producer: Producer, size: int, event: Callable[[], dict[str, Any]]
+) -> tuple[tuple[list[Figure], list[Figure]], list[Figure]]:
+    """(service, baseline) figures of `reps` interleaved runs, and the service's peak RSS."""
+    service: list[Figure] = []
+    bare: list[Figure] = []
+    rss: list[Figure] = []
+    kind = event.__name__.strip("_")
+    for rep in range(ctx.sizes.reps):
+        figure, peak = _service(ctx, producer, size, event())
+        service.append(figure)
+        rss.append(peak)
+        bare.append(_bare(ctx, size))
+        say(
+            f"  {kind} {size:,} {ctx.target.kind} run {rep + 1}: {figure.text},"
+            f" peak RSS {peak.text}; bare {bare[-1].text}"
+        )
+    return (service, bare), rss
+
+
+def _service(
+    ctx: Context, producer: Producer, size: int, body: dict[str, Any]
+) -> tuple[Figure, Figure]:
+    url = ctx.target.url
+    seed.reset(url)
+    ctx.stack.flush_redis()
+    seed.waiting_tickets(url, QUEUE, [phone(PHONES, n) for n in range(size)])
+    ctx.target.analyze()
+    answer = producer.post_event(body)
+    if answer.get("recipients") != size:
+        raise RuntimeError(f"the service counted {answer.get('recipients')} recipients, not {size}")
+    seconds, peak, cut = _job(ctx)
+    decided = seed.texts_decided(url)
+    rate = decided / seconds
+    text = f"{rate:,.0f} recipients/s"
+    if cut:
+        text += f" (stopped at {seconds:.0f} s, {decided:,} of {size:,} decided)"
+    elif decided != size:
+        raise RuntimeError(f"the fan-out decided {decided} texts for {size} recipients")
+    return Figure(rate, text), peak
+
+
+def _job(ctx: Context) -> tuple[float, Figure, bool]:
+    """Run the fan-out job in its own process: (seconds, peak RSS, stopped early)."""
+    log = (ctx.stack.tmp / "logs" / "fanout-job.log").open("ab")
+    deadline = ctx.sizes.fanout_deadline
+    started = time.perf_counter()
+    with (
+        log,
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.fanout_job"],
+            cwd=ROOT,
+            env=ctx.stack.env(ctx.target.url),
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        ) as child,
+    ):
+        try:
+            out, _ = child.communicate(timeout=deadline)
+        except subprocess.TimeoutExpired:
+            peak_mb = _high_water_mb(child.pid)
+            child.kill()
+            child.communicate()
+            return time.perf_counter() - started, Figure(peak_mb, f"{peak_mb:,.0f} MB"), True
+    if child.returncode != 0:
+        raise RuntimeError(f"the fan-out job's process failed; see {log.name}")
+    found = json.loads(out.strip().splitlines()[-1])
+    if found["failed"]:
+        raise RuntimeError(f"the fan-out job failed; see {log.name}")
+    peak = Figure(
+        found["rss_mb"], f"{found['rss_mb']:,.0f} MB ({found['before_mb']:,.0f} before the job)"
+    )
+    return float(found["seconds"]), peak, False
+
+
+def _high_water_mb(pid: int) -> float:
+    """A running process's peak RSS so far, from Linux's VmHWM."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _bare(ctx: Context, jobs: int) -> Figure:
+    """Enqueue `jobs` prepared no-op jobs in pipelined batches: the least a fan-out costs."""
+    ctx.stack.flush_redis()
+    queue = Queue("bench-bare", connection=ctx.stack.redis)
     data = [Queue.prepare_data(noop, result_ttl=0) for _ in range(jobs)]
     started = time.perf_counter()
     for start in range(0, jobs, PIPELINE_BATCH):
-        with svc.redis.pipeline() as pipe:
+        with ctx.stack.redis.pipeline() as pipe:
             queue.enqueue_many(data[start : start + PIPELINE_BATCH], pipeline=pipe)
             pipe.execute()
-    elapsed = time.perf_counter() - started
-    assert queue.count == jobs
-    return jobs / elapsed
+    rate = jobs / (time.perf_counter() - started)
+    if queue.count != jobs:
+        raise RuntimeError(f"the bare baseline enqueued {queue.count} of {jobs} jobs")
+    ctx.stack.flush_redis()
+    return Figure(rate, f"{rate:,.0f} jobs/s")
 
 
-def _setup(svc: Services, tickets: int) -> Caller:
-    """A queue with `tickets` waiting customers, each with a consent record."""
-    now = datetime.now(UTC)
-    with svc.db.session() as session:
-        session.add(
-            QueueRow(
-                id="bench",
-                name="Bench",
-                timezone="America/New_York",
-                locale="en",
-                brand="Acme",
-                notify_at_positions=[5, 2],
-                eta_change_minutes=10,
-                hold_minutes=5,
-                peak_hours=[],
-                peak_alert_lead_minutes=120,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        key = keys.create_key(session, "bench", ["admin"], now)
-        phones = [f"+{PHONE_BASE + n}" for n in range(tickets)]
-        session.execute(
-            insert(Ticket), [_ticket(svc, n, phone, now) for n, phone in enumerate(phones)]
-        )
-        for phone in phones:
-            ledger.append(
-                session,
-                svc.pseudonymize,
-                ledger.NewRecord(
-                    phone=phone,
-                    purposes=("queue_updates",),
-                    action="grant",
-                    method="kiosk",
-                    source="bench",
-                ),
-                now,
-            )
-        caller = keys.find_caller(session, key)
-    assert caller is not None
-    return caller
-
-
-def _ticket(svc: Services, n: int, phone: str, now: datetime) -> dict[str, object]:
+def _delay() -> dict[str, Any]:
     return {
-        "id": new_id("tkt"),
-        "queue_id": "bench",
-        "ticket_id": f"A{n}",
-        "phone": phone,
-        "subject": svc.pseudonymize(phone),
-        "locale": None,
-        "position": n + 1,
-        "eta_minutes": 2 * n + 5,
-        "state": "waiting",
-        "version": 1,
-        "joined_at": now,
-        "updated_at": now,
-        "last_event_at": now,
+        "id": f"delay-{uuid.uuid4().hex[:12]}",
+        "type": "queue.delayed",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "queue_id": QUEUE,
+        "delay_minutes": 15,
+        "action": "a second clerk is joining",
+        "compensation": "free coffee",
     }
 
 
-if __name__ == "__main__":
-    main()
+def _peak() -> dict[str, Any]:
+    now = datetime.now(UTC)
+    start = (now + timedelta(hours=3)).replace(microsecond=0)
+    return {
+        "id": f"peak-{uuid.uuid4().hex[:12]}",
+        "type": "queue.peak_forecast",
+        "occurred_at": now.isoformat(),
+        "queue_id": QUEUE,
+        "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}],
+        "note": "bring a book",
+    }
