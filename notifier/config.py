@@ -99,20 +99,9 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         _require_for_production(env)
     var_dir = Path(env.get("NOTIFIER_VAR_DIR") or PROJECT_ROOT / "var").resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{var_dir / 'notifier.db'}"
-    redis_url = env.get("REDIS_URL") or ""
     sentinels = _sentinels(env.get("REDIS_SENTINELS") or "")
     _check_url("DATABASE_URL", database_url, ("sqlite", "postgresql", "postgresql+psycopg"))
-    if redis_url:
-        _check_url("REDIS_URL", redis_url, ("redis", "rediss", "unix"))
-    elif sentinels:
-        pass  # the sentinels name the master; there is no one URL
-    elif name == "production":
-        raise ConfigError(
-            "REDIS_URL is required when NOTIFIER_ENV is production (or, for Redis Sentinel, "
-            "REDIS_SENTINELS)"
-        )
-    else:
-        redis_url = f"unix://{var_dir / 'redis.sock'}"
+    redis_url = _redis_url(env, name, var_dir, sentinels)
     twilio = _twilio(env)
     provider = _provider(env, twilio)
     if name == "development" and not twilio["twilio_auth_token"]:
@@ -142,6 +131,24 @@ def _from_env(env: Mapping[str, str]) -> Settings:
         ledger_retention_years=_positive_int(env, "LEDGER_RETENTION_YEARS", 5),
         **twilio,
     )
+
+
+def _redis_url(
+    env: Mapping[str, str], name: str, var_dir: Path, sentinels: tuple[tuple[str, int], ...]
+) -> str:
+    """REDIS_URL, checked; none with sentinels (they name the master); else the embedded one."""
+    redis_url = env.get("REDIS_URL") or ""
+    if redis_url:
+        _check_url("REDIS_URL", redis_url, ("redis", "rediss", "unix"))
+        return redis_url
+    if sentinels:
+        return ""
+    if name == "production":
+        raise ConfigError(
+            "REDIS_URL is required when NOTIFIER_ENV is production (or, for Redis Sentinel, "
+            "REDIS_SENTINELS)"
+        )
+    return f"unix://{var_dir / 'redis.sock'}"
 
 
 # What production needs set, in the order it is asked for; each names what it guards against.

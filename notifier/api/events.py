@@ -10,7 +10,8 @@ from notifier.api.reading import refuse_nul
 from notifier.api.routing import caller, route
 from notifier.errors import invalid
 from notifier.events import accept
-from notifier.events.schemas import EventAccepted, EventIn
+from notifier.events.answers import EventAccepted
+from notifier.events.schemas import EventIn
 from notifier.schemas import Problem
 from notifier.services import current as services
 

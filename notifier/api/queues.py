@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response
 
+from notifier.api.queue_models import QueueOut, QueueSettings
 from notifier.api.routing import json_response, route
 from notifier.errors import NotFoundError, invalid
 from notifier.inbound import destinations
 from notifier.models import Queue
-from notifier.schemas import Identifier, Problem, QueueOut, QueueSettings
+from notifier.schemas import Identifier, Problem
 from notifier.senders import takes_replies
 from notifier.services import current as services
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from notifier.compliance.keys import Caller
 from notifier.errors import invalid
 from notifier.events import fanouts, tickets
+from notifier.events.answers import EventAccepted, NotificationOut
 from notifier.events.origin import Origin
-from notifier.events.schemas import EventAccepted, NotificationOut
 from notifier.models import Event, Queue, new_id
 from notifier.work import UnitOfWork, Work, once
 

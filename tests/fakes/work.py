@@ -19,13 +19,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from notifier.api.queue_models import QueueSettings
 from notifier.clock import Clock
 from notifier.compliance import keys
 from notifier.compliance.keys import Caller
 from notifier.db import Database
 from notifier.models import ApiKey, Queue
 from notifier.phones import KeyedPseudonymizer
-from notifier.schemas import QueueSettings
 from notifier.work import Due, JobCall, PlannedJob, UnitOfWork
 from tests.conftest import SENDER
 
