@@ -57,8 +57,8 @@ class ConsistencyProofOut(BaseModel):
     proof: list[str] = Field(description="RFC 9162 consistency proof")
 
 
-# The largest tree size asked about: any larger is no checkpoint (and no database integer).
-MAX_SIZE = 2**53
+# The largest tree size asked about: the database keeps sizes as 32-bit integers.
+MAX_SIZE = 2**31 - 1
 
 
 class ConsistencyQuery(BaseModel):
