@@ -17,27 +17,12 @@ from notifier.texts import catalog as texts
 from tests.conftest import Api, LiveServer
 from tests.e2e.customer import Customer, put_desk
 from tests.fakes.twilio import FakeTwilio
+from tests.reply_examples import FCC_REVOCATIONS, UNCLEAR
 
 ACME = texts.Brand("Acme", None, ZoneInfo("America/New_York"))
 BOTH = {"queue_updates": "revoked", "peak_alerts": "revoked"}
 GRANTED = {"queue_updates": "granted", "peak_alerts": "granted"}
 
-# Sentence-form opt-outs from FCC and court records: each revokes.
-FCC_OPT_OUTS = [
-    "Stop contacting me",
-    "Take my number off your list",
-    "I no longer wish to receive these messages",
-    "Cease and desist",
-    "I withdraw my consent",
-    "Leave me alone",
-    "Who is this? Stop texting me",
-    "STOP!!! I'm not interested",
-    "No stop",
-    "End texts",
-    "Turn off these notifications",
-    "I left the line, stop texting me",
-    "Thank you, but I would like the text messages to stop",
-]
 # Negations, other senses of the word, and our own instruction quoted back: none revokes.
 NOT_OPT_OUTS = [
     "I don't want to unsubscribe",
@@ -50,7 +35,6 @@ NOT_OPT_OUTS = [
     "cancel my 3 pm booking",
     'Liked "Acme: Thanks! Reply STOP to opt out."',
 ]
-UNCLEAR = ["not interested", "no more", "wrong number"]
 
 
 @pytest.fixture
@@ -70,7 +54,7 @@ def replies(customer: Customer) -> list[dict[str, Any]]:
     return list(export.json()["inbound_replies"])
 
 
-@pytest.mark.parametrize("body", FCC_OPT_OUTS)
+@pytest.mark.parametrize("body", FCC_REVOCATIONS)
 def test_a_sentence_form_opt_out_from_the_fcc_record_revokes_and_is_confirmed_once(
     customer: Customer, body: str
 ) -> None:

@@ -4,22 +4,8 @@ import pytest
 
 from consent.keywords import ReplyKind, classify_reply
 from consent.replies import Verdict, read
+from tests.reply_examples import FCC_REVOCATIONS, UNCLEAR
 
-FCC_REVOCATIONS = [
-    "Stop contacting me",
-    "Take my number off your list",
-    "I no longer wish to receive these messages",
-    "Cease and desist",
-    "I withdraw my consent",
-    "Leave me alone",
-    "Who is this? Stop texting me",
-    "STOP!!! I'm not interested",
-    "No stop",
-    "End texts",
-    "Turn off these notifications",
-    "I left the line, stop texting me",
-    "Thank you, but I would like the text messages to stop",
-]
 TYPED = [
     "Stpo", "Unsubscibe", "Cancle", "S T O P", "S.T.O.P.", "Stop — Mike",
     "Stop\n\nSent from my iPhone", "STOP 🛑🛑", "Stop!!!!!!", "ＳＴＯＰ ｔｅｘｔｉｎｇ ｍｅ",
@@ -49,7 +35,6 @@ QUOTED = [
     'Liked "Acme: you are number 4. Reply STOP to opt out"',
     "Loved “Your table is ready! Reply STOP to opt out”",
 ]
-UNCLEAR = ["not interested", "no more", "wrong number"]
 
 
 @pytest.mark.parametrize("body", FCC_REVOCATIONS)
