@@ -6,9 +6,7 @@ is dropped by the worker's last check before the provider, and the drop is in it
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,22 +17,13 @@ from notifier.clock import FixedClock
 from notifier.services import Services
 from notifier.texts import catalog as texts
 from tests.conftest import Api, LiveServer
+from tests.e2e.conftest import OwnRedis
 from tests.e2e.customer import Customer, put_desk
-from tests.e2e.test_outage import OwnRedis
 from tests.fakes.twilio import FakeTwilio
 from workers.relay import relay_once
 
 ACME = texts.Brand("Acme", None, ZoneInfo("America/New_York"))
 REVOKED = {"queue_updates": "revoked", "peak_alerts": "revoked"}
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    """This test's own Redis, running."""
-    redis = OwnRedis(tmp_path / "redis.sock")
-    redis.start()
-    yield redis
-    redis.stop()
 
 
 @pytest.fixture

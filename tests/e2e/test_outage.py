@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,35 +11,9 @@ from notifier import embedded_redis
 from notifier.clock import FixedClock
 from notifier.services import Services
 from tests.conftest import Api, joined, run_worker
+from tests.e2e.conftest import OwnRedis
 from tests.fakes.twilio import FakeTwilio
 from workers.relay import relay_once
-
-
-class OwnRedis:
-    """A Redis server of this test's own, which the test stops and starts."""
-
-    def __init__(self, socket: Path) -> None:
-        self.socket = socket
-        self.server: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        """Start the server (again)."""
-        self.server = embedded_redis.start(self.socket)
-
-    def stop(self) -> None:
-        """Stop the server: the outage begins."""
-        if self.server is not None:
-            embedded_redis.stop(self.server)
-            self.server = None
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[OwnRedis]:
-    """This test's own Redis, running."""
-    redis = OwnRedis(tmp_path / "redis.sock")
-    redis.start()
-    yield redis
-    redis.stop()
 
 
 @pytest.fixture
