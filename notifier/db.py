@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+import sqlite3
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,6 +92,62 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+_QUEUES: dict[Path, _WriterQueue] = {}
+_QUEUES_MADE = threading.Lock()
+
+
+class _WriterQueue:
+    """SQLite's writers, of every process, in one queue: a lock file beside the database.
+
+    SQLite has one writer at a time. Left to SQLite, a waiting writer polls in growing sleeps
+    (up to 100 ms) and often wakes long after the lock came free; here it blocks on the lock
+    file, and the kernel wakes it the moment the writer before it commits.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._file = path.open("ab")
+        self._held = threading.local()
+        self._threads = threading.Lock()
+
+    @classmethod
+    def beside(cls, url: str) -> _WriterQueue | None:
+        """The queue for the SQLite file at `url`; None for any other database."""
+        url = normalize_url(url)
+        path = url.removeprefix("sqlite:///")
+        if not url.startswith("sqlite") or not path or path == ":memory:":
+            return None
+        lock = Path(path + "-writers.lock").resolve()
+        with _QUEUES_MADE:  # one per file in a process, whichever `Database` asks; kept open
+            if lock not in _QUEUES:
+                _QUEUES[lock] = cls(lock)
+            return _QUEUES[lock]
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait for this thread's turn to write; a session opened inside one already has it."""
+        if getattr(self._held, "depth", 0):
+            self._held.depth += 1
+            try:
+                yield
+            finally:
+                self._held.depth -= 1
+            return
+        # One thread of this process at a time holds the file lock, which is the process's.
+        # As long as SQLite itself would wait, and then the same error.
+        if not self._threads.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+            raise sqlite3.OperationalError("database is locked")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX)
+            self._held.depth = 1
+            try:
+                yield
+            finally:
+                self._held.depth = 0
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
 class Database:
     """An engine and its session factory."""
 
@@ -97,6 +156,7 @@ class Database:
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         reader = self.engine.execution_options(**{READ_ONLY: True})
         self._readers = sessionmaker(reader, expire_on_commit=False)
+        self._writers = _WriterQueue.beside(url)
 
     @contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:
@@ -104,7 +164,11 @@ class Database:
 
         `write=False` promises only to read, which lets SQLite run it beside a writer.
         """
-        with (self._sessions if write else self._readers)() as session, session.begin():
+        with (
+            self._writers.turn() if write and self._writers else nullcontext(),
+            (self._sessions if write else self._readers)() as session,
+            session.begin(),
+        ):
             yield session
 
     def dispose(self) -> None:

@@ -163,16 +163,14 @@ class UnitOfWork:
 def once(
     unit: UnitOfWork, seen: Callable[[Session], T | None], act: Callable[[Work], T]
 ) -> tuple[T, bool]:
-    """Do `act` in one unit of work unless `seen` finds it done; answer (result, duplicate).
+    """Do `act` in one unit of work unless it was done before; answer (result, duplicate).
 
-    `act` adds its own unique row first and flushes, so that a concurrent twin fails at once;
-    when the twin commits first, this one answers as `seen` then does.
+    `act` adds its own unique row first and flushes, so that a repeat, or a concurrent twin,
+    fails there before any work; it then answers as `seen` finds the first one. Most requests
+    are new, so none of them pays for looking first.
     """
     try:
         with unit() as work:
-            earlier = seen(work.session)
-            if earlier is not None:
-                return earlier, True
             return act(work), False
     except IntegrityError:
         with unit() as work:

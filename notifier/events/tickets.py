@@ -115,8 +115,10 @@ def draft_for(
     )
 
 
-def _decide(work: Work, origin: Origin, draft: Draft) -> Message:
-    decision = consent_decision(work.session, draft, work.now)
+def _decide(
+    work: Work, origin: Origin, draft: Draft, *, unreachable: bool | None = None
+) -> Message:
+    decision = consent_decision(work.session, draft, work.now, unreachable=unreachable)
     return record(work, draft, decision, queue=origin.queue, event_pk=origin.event_pk)
 
 
@@ -171,11 +173,11 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
         updated_at=work.now,
         last_event_at=event.occurred_at,
     )
+    told(ticket, work.now)  # before the row is written: one INSERT, no UPDATE after it
     work.session.add(ticket)
     # Counted from when the customer joined, if the producer tells us late.
     body = compose.joined(queue, ticket, min(event.occurred_at, work.now))
-    _decide(work, origin, draft_for(queue, ticket, "joined", body))
-    told(ticket, work.now)
+    _decide(work, origin, draft_for(queue, ticket, "joined", body), unreachable=False)
 
 
 def updated(work: Work, origin: Origin, event: TicketUpdated) -> None:
