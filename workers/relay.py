@@ -23,7 +23,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from notifier.compliance import retention
+from notifier.compliance import retention, rollup
 from notifier.compliance.sequencer import sequence
 from notifier.events.fanouts import plan_recurring_peaks
 from notifier.metrics import recovered
@@ -43,6 +43,9 @@ INTERVAL_SECONDS = 5.0
 # The relay applies retention once a day, whichever relay comes first.
 RETENTION_KEY = "notifier:retention:daily"
 RETENTION_EVERY = timedelta(days=1)
+# And brings the dashboard's rollup up to date every few minutes.
+ROLLUP_KEY = "notifier:rollup:refresh"
+ROLLUP_EVERY = timedelta(minutes=5)
 # Through an outage of Redis or the database, the relay tries again less and less often.
 OUTAGE_BACKOFF_CAP_SECONDS = 30.0
 
@@ -137,10 +140,26 @@ def _lost(
 
 def retention_daily(svc: Services) -> retention.Removed | None:
     """Apply retention unless a relay did in the last day (Redis remembers, for all relays)."""
-    now = svc.clock.now()
-    if not svc.redis.set(RETENTION_KEY, now.isoformat(), nx=True, ex=RETENTION_EVERY):
+    if not _turn_to(svc, RETENTION_KEY, RETENTION_EVERY):
         return None
-    return retention.apply(svc.db, now, retention.Keep.of(svc.settings))
+    return retention.apply(svc.db, svc.clock.now(), retention.Keep.of(svc.settings))
+
+
+def rollup_often(svc: Services) -> bool:
+    """Bring the dashboard's rollup up to date unless a relay did in the last few minutes.
+
+    The dashboard brings it up to date too, but then only the last minutes are left to count:
+    the first count of a large history happens here, not in a compliance officer's request.
+    """
+    if not _turn_to(svc, ROLLUP_KEY, ROLLUP_EVERY):
+        return False
+    rollup.refresh(svc.db, svc.clock)
+    return True
+
+
+def _turn_to(svc: Services, key: str, every: timedelta) -> bool:
+    """Whether this relay is the first in `every` to do the job `key` names (Redis remembers)."""
+    return bool(svc.redis.set(key, svc.clock.now().isoformat(), nx=True, ex=every))
 
 
 def orphaned(svc: Services, job_ids: Sequence[str]) -> set[str]:
@@ -190,6 +209,7 @@ def run_forever(svc: Services, interval: float = INTERVAL_SECONDS) -> None:
         try:
             moved = relay_once(svc)
             retention_daily(svc)
+            rollup_often(svc)
             failures = 0
         except (RedisError, SQLAlchemyError) as error:
             # The one clock process outlives an outage of either store and catches up after.

@@ -6,12 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from notifier.clock import FixedClock
-from notifier.compliance import dashboard
+from notifier.compliance import dashboard, rollup
+from notifier.models_console import MessageRollup, RollupState
 from notifier.services import Services
 from tests.conftest import START, Api, LiveServer, run_worker
 from tests.e2e.customer import Customer, put_desk
 from tests.fakes.twilio import FakeTwilio
+from workers import relay
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -90,3 +94,21 @@ def test_peak_warnings_moved_past_quiet_hours_are_counted(
     desk = dict(figures(svc).per_queue)["Service desk"]
 
     assert desk["peak_deferred"] == 1
+
+
+def test_the_relay_counts_the_history_before_anyone_opens_the_dashboard(
+    api: Api, svc: Services, live: LiveServer, fake_twilio: FakeTwilio, clock: FixedClock
+) -> None:
+    put_desk(api)
+    Customer(api, svc, live, fake_twilio).join()
+    run_worker(svc)
+
+    counted = relay.rollup_often(svc)
+    again = relay.rollup_often(svc)  # another relay, or the next loop, within the period
+
+    with svc.db.session() as session:
+        rows = session.scalars(select(MessageRollup)).all()
+        state = session.get_one(RollupState, rollup.STATE_ID)
+    assert (counted, again) == (True, False)
+    assert [(r.queue_id, r.decided, r.sent) for r in rows] == [("desk", 1, 1)]
+    assert state.folded_until == clock.now()
