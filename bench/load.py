@@ -24,13 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import databases, loadgen
+from bench import databases, loadgen, report
 from bench.fake_twilio import FakeTwilioProcess
 from bench.loadgen import Load
 from bench.producer import Producer, create_key, joined, phone
-from bench.stack import Stack, procfile, say
+from bench.stack import ROOT, Stack, procfile, say
 
 P99_LIMIT_MS = 100.0
+RESULTS = ROOT / "bench" / "load.md"
 PHONES = 9_000_000
 # Shares of the events: most are about one ticket; a queue-wide delay is rare.
 MIX = (("ticket.joined", 0.30), ("ticket.updated", 0.35), ("ticket.called", 0.15))
@@ -134,7 +135,7 @@ def main() -> None:
             databases.drop(target)
             fake.close()
             stack.close()
-    _print(load, texts, args.rate, kind)
+    _report(load, texts, args.rate, kind)
 
 
 def _hold(
@@ -155,18 +156,26 @@ def _hold(
     return load, len(fake.wait(0, 0))
 
 
-def _print(load: Load, texts: int, rate: float, kind: str) -> None:
+def _report(load: Load, texts: int, rate: float, kind: str) -> None:
+    """Print the figures, and keep them in `RESULTS` with the machine they came from."""
     held = load.errors == 0 and load.dropped == 0 and load.p99_ms < P99_LIMIT_MS
     held = held and load.rate >= 0.99 * rate
-    say(f"database:      {kind}")
-    say(f"target rate:   {rate:,.0f} events/s")
-    say(f"achieved:      {load.rate:,.1f} events/s accepted over {load.seconds:.1f} s")
-    say(f"errors:        {load.errors:,} answered other than 2xx, {load.dropped:,} never sent")
-    if load.first_error:
-        say(f"first error:   {load.first_error}")
-    say(f"latency:       p50 {load.p50_ms:,.0f} ms, p99 {load.p99_ms:,.0f} ms (from when due)")
-    say(f"texts sent:    {texts:,} reached the fake Twilio during the run")
-    say(f"verdict:       {'held' if held else 'NOT held'} (0 errors, p99 < {P99_LIMIT_MS:g} ms)")
+    lines = [
+        f"database:      {kind}",
+        f"target rate:   {rate:,.0f} events/s",
+        f"achieved:      {load.rate:,.1f} events/s accepted over {load.seconds:.1f} s",
+        f"errors:        {load.errors:,} answered other than 2xx, {load.dropped:,} never sent",
+        *([f"first error:   {load.first_error}"] if load.first_error else []),
+        f"latency:       p50 {load.p50_ms:,.0f} ms, p99 {load.p99_ms:,.0f} ms (from when due)",
+        f"texts sent:    {texts:,} reached the fake Twilio during the run",
+        f"verdict:       {'held' if held else 'NOT held'} (0 errors, p99 < {P99_LIMIT_MS:g} ms)",
+    ]
+    for line in lines:
+        say(line)
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    head = f"`make load`, {when}, on {report.machine()}:"
+    RESULTS.write_text("\n".join([head, "", "```", *lines, "```", ""]))
+    say(f"\nwritten to {RESULTS.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":
