@@ -165,6 +165,8 @@ class Dispatcher:
         before it claims the texts, they wait `pending` under a job Redis no longer knows, and
         the relay puts them back on the queue.
         """
+        if room <= 0:
+            return []
         queue = self.queues[Priority(priority)]
         chosen: list[Job] = []
         for job in Job.fetch_many(queue.get_job_ids(0, room - 1), connection=self.redis):
