@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bench.databases import Target
 from bench.stack import Stack
+from notifier.sending.courier import CONCURRENCY
 
 PATHS = ("ingest", "fanout", "send", "pacing")
 
@@ -65,9 +66,6 @@ def sizes() -> Sizes:
 
 
 def send_concurrency() -> int:
-    """How many texts the bare client loop keeps in flight: as many as the service's worker.
-
-    Today's worker sends one text at a time; when it sends several at once, set
-    `BENCH_SEND_CONCURRENCY` to that number so the baseline stays a fair one.
-    """
-    return int(os.environ.get("BENCH_SEND_CONCURRENCY", "1"))
+    """How many texts the bare client loop keeps in flight: as many as the service's worker
+    (`notifier.sending.courier.CONCURRENCY`), or `BENCH_SEND_CONCURRENCY` to try another."""
+    return int(os.environ.get("BENCH_SEND_CONCURRENCY", CONCURRENCY))

@@ -220,6 +220,12 @@ def is_unreachable(session: Session, subject: str) -> bool:
     return session.get(Suppression, subject) is not None
 
 
+def unreachable_among(session: Session, subjects: list[str]) -> set[str]:
+    """Those of these numbers the carrier said cannot be texted, in one query."""
+    query = select(Suppression.subject).where(Suppression.subject.in_(subjects))
+    return set(session.scalars(query)) if subjects else set()
+
+
 def stored(row: ConsentRecord) -> StoredRecord:
     """A record as the tree's checks see it."""
     return StoredRecord(row.id, row.seq, hashed_fields(row), row.prev_hash, row.hash)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -97,6 +98,23 @@ def sent(work: Work, message: Message, provider_sid: str, detail: str, source: S
     lifecycle.sent(message, provider_sid, detail, work.now, source)
     if message.provider_sid == provider_sid:
         apply_early(work, message)
+
+
+def sent_many(work: Work, receipts: Mapping[str, tuple[str, str]], source: Source) -> None:
+    """The provider took these texts (id: (provider id, detail)): record their ids in bulk, then
+    apply the callbacks that came first; a text that moved meanwhile goes as `sent` says."""
+    moved = set(lifecycle.sent_many(work.session, receipts, work.now, source))
+    sids = [receipts[message_id][0] for message_id in moved]
+    kept = select(EarlyCallback.message_sid).where(EarlyCallback.message_sid.in_(sids))
+    early = set(work.session.scalars(kept.distinct())) if sids else set()
+    again = [i for i in receipts if i not in moved or receipts[i][0] in early]
+    if not again:
+        return
+    for message in work.session.scalars(select(Message).where(Message.id.in_(again))):
+        if message.id in moved:
+            apply_early(work, message)
+        else:
+            sent(work, message, *receipts[message.id], source)
 
 
 def apply_early(work: Work, message: Message) -> int:

@@ -19,9 +19,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from consent.confirmation import WINDOW_PASSED
 from consent.policy import Outcome
+from consent.records import ConsentFact
+from notifier.compliance import ledger
 from notifier.errors import ProviderError
 from notifier.metrics import SEND_SECONDS
 from notifier.models import Message, Ticket
@@ -41,6 +44,8 @@ HORIZON_SECONDS = 1.0
 STUCK_AFTER = timedelta(minutes=2)
 RECONCILE = "reconcile"
 PACED = "paced"
+# Texts one worker has at the provider at once (its threads; each keeps its connection).
+CONCURRENCY = 8
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,7 @@ class Courier:
     status_callback: str | None
     # Why a text about a ticket should no longer go (the ticket rules say), or None.
     staleness: Callable[[Message, Ticket | None], str | None]
-    # Texts one worker has at the provider at once.
-    concurrency: int = 8
+    concurrency: int = CONCURRENCY
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,8 @@ def deliver(courier: Courier, message_id: str) -> str:
 def deliver_many(courier: Courier, message_ids: Sequence[str]) -> dict[str, str]:
     """Send each decided text that still may and should go; answer what happened to each."""
     outcome: dict[str, str] = {}
-    claimed = _claim(courier, message_ids, outcome)
+    # A text in two jobs (the relay put it back) is still claimed, and sent, once.
+    claimed = _claim(courier, list(dict.fromkeys(message_ids)), outcome)
     for message_id, verdict in list(outcome.items()):
         if verdict == RECONCILE:
             outcome[message_id] = retries.reconcile(courier.unit, courier.provider, message_id)
@@ -94,6 +99,27 @@ def deliver_many(courier: Courier, message_ids: Sequence[str]) -> dict[str, str]
     return outcome
 
 
+@dataclass(frozen=True)
+class _Known:
+    """What the recheck of a claimed batch reads, read for the whole batch at once."""
+
+    tickets: dict[str, Ticket]
+    facts: dict[str, list[ConsentFact]]
+    unreachable: set[str]
+
+    @classmethod
+    def of(cls, session: Session, messages: Sequence[Message]) -> _Known:
+        """The tickets and the consent of the batch's numbers, in three queries."""
+        pks = {m.ticket_pk for m in messages if m.ticket_pk}
+        found = session.scalars(select(Ticket).where(Ticket.id.in_(pks))).all() if pks else ()
+        subjects = sorted({m.subject for m in messages})
+        return cls(
+            {t.id: t for t in found},
+            ledger.facts_of_many(session, subjects),
+            ledger.unreachable_among(session, subjects),
+        )
+
+
 def _claim(courier: Courier, ids: Sequence[str], outcome: dict[str, str]) -> list[_Claimed]:
     """Claim the batch and check each claimed text again, in one transaction."""
     claimed = []
@@ -101,12 +127,13 @@ def _claim(courier: Courier, ids: Sequence[str], outcome: dict[str, str]) -> lis
         won = set(lifecycle.claim(work.session, ids, work.now))
         found = work.session.scalars(select(Message).where(Message.id.in_(ids)))
         messages = {m.id: m for m in found}
+        known = _Known.of(work.session, [messages[i] for i in won if i in messages])
         for message_id in ids:
             message = messages.get(message_id)
             if message is None or message_id not in won:
                 outcome[message_id] = _unclaimed(work, message)
                 continue
-            checked = _checked(courier, work, message)
+            checked = _checked(courier, work, message, known)
             if isinstance(checked, str):
                 outcome[message_id] = checked
             else:
@@ -114,10 +141,10 @@ def _claim(courier: Courier, ids: Sequence[str], outcome: dict[str, str]) -> lis
     return claimed
 
 
-def _checked(courier: Courier, work: Work, message: Message) -> _Claimed | str:
+def _checked(courier: Courier, work: Work, message: Message, known: _Known) -> _Claimed | str:
     """A claimed text ready to go, or what became of it instead."""
-    ticket = work.session.get(Ticket, message.ticket_pk) if message.ticket_pk else None
-    verdict = _recheck(work, message, ticket, courier.staleness(message, ticket))
+    ticket = known.tickets.get(message.ticket_pk) if message.ticket_pk else None
+    verdict = _recheck(work, message, ticket, courier.staleness(message, ticket), known)
     if verdict is not None:
         return verdict
     phone, sender, body = message.phone or "", message.sender or "", message.body or ""
@@ -139,7 +166,9 @@ def _unclaimed(work: Work, message: Message | None) -> str:
     return RECONCILE if stuck else f"already {message.status}"
 
 
-def _recheck(work: Work, message: Message, ticket: Ticket | None, stale: str | None) -> str | None:
+def _recheck(
+    work: Work, message: Message, ticket: Ticket | None, stale: str | None, known: _Known
+) -> str | None:
     """Drop, block or defer a claimed text that may no longer go now; None if it may."""
     if confirmations.too_late(message, work.now):
         _move(work, message, MessageStatus.DROPPED, WINDOW_PASSED)
@@ -157,7 +186,13 @@ def _recheck(work: Work, message: Message, ticket: Ticket | None, stale: str | N
         ticket=ticket,
     )
     decision = consent_decision(
-        work.session, draft, work.now, message_id=message.id, decided_at=message.created_at
+        work.session,
+        draft,
+        work.now,
+        facts=known.facts[message.subject],
+        unreachable=message.subject in known.unreachable,
+        message_id=message.id,
+        decided_at=message.created_at,
     )
     if decision.outcome == Outcome.BLOCKED:
         message.reason = decision.reason
@@ -183,14 +218,16 @@ def _pace(courier: Courier, claimed: list[_Claimed], outcome: dict[str, str]) ->
     slotted: list[_Slotted] = []
     later: list[tuple[str, float]] = []
     for sender, items in by_sender.items():
-        after = max(item.after for item in items)
-        got = courier.pacer.reserve_many(sender, len(items), horizon=HORIZON_SECONDS, after=after)
+        # Each slot is no sooner than its own text's time; the first due go first.
+        items.sort(key=lambda item: item.after)
+        afters = [item.after for item in items]
+        got = courier.pacer.reserve_many(sender, afters, horizon=HORIZON_SECONDS)
         start = time.monotonic() - got.now
-        for index, item in enumerate(items):
-            if index < got.granted:
-                slotted.append(_Slotted(item, start + got.slot(index)))
-            else:
-                later.append((item.message_id, got.waiting(index - got.granted) - got.now))
+        slotted += [_Slotted(item, start + at) for item, at in zip(items, got.slots, strict=False)]
+        later += [
+            (item.message_id, got.waiting(index) - got.now)
+            for index, item in enumerate(items[got.granted :])
+        ]
     if later:
         retries.back_to_pending_many(courier.unit, later, PACED)
         outcome.update((message_id, "deferred") for message_id, _ in later)
@@ -244,10 +281,7 @@ def _record(unit: UnitOfWork, sent: list[tuple[str, Receipt]], outcome: dict[str
     """Keep the provider's id of every text it took, in one transaction."""
     if not sent:
         return
-    receipts = dict(sent)
+    receipts = {message_id: (r.provider_sid, r.status) for message_id, r in sent}
     with unit() as work:
-        query = select(Message).where(Message.id.in_(receipts))
-        for message in work.session.scalars(query):
-            receipt = receipts[message.id]
-            callbacks.sent(work, message, receipt.provider_sid, receipt.status, Source.WORKER)
+        callbacks.sent_many(work, receipts, Source.WORKER)
     outcome.update((message_id, MessageStatus.SENT) for message_id in receipts)

@@ -57,7 +57,7 @@ def consent_decision(
     if draft.purpose == SERVICE:
         if unreachable:
             return Decision(Outcome.BLOCKED, "unreachable", "unreachable", None, None)
-        if decided_at is not None and _opted_out_after(session, draft, decided_at):
+        if decided_at is not None and _opted_out_after(session, draft, decided_at, facts):
             return Decision(Outcome.BLOCKED, "opted_out", "reply.asked_before_opt_out", None, None)
         return Decision(Outcome.QUEUED, None, "reply.customer_initiated", None, None)
     if facts is None:
@@ -75,7 +75,9 @@ def consent_decision(
     )
 
 
-def _opted_out_after(session: Session, draft: Draft, decided_at: datetime) -> bool:
+def _opted_out_after(
+    session: Session, draft: Draft, decided_at: datetime, facts: list[ConsentFact] | None
+) -> bool:
     """Whether the number opted out (a STOP, a carrier block) after this answer was decided.
 
     STOP blocks the answers still waiting, all but the confirmation it owes; the worker's
@@ -84,7 +86,8 @@ def _opted_out_after(session: Session, draft: Draft, decided_at: datetime) -> bo
     """
     if draft.kind == OPT_OUT_CONFIRMATION:
         return False
-    facts = ledger.facts_of(session, draft.subject)
+    if facts is None:
+        facts = ledger.facts_of(session, draft.subject)
     return opted_out(facts) and any(
         f.action == "revoke" and f.method in SMS_OPT_OUT_METHODS and f.recorded_at > decided_at
         for f in facts

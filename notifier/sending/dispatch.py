@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from pybreaker import CircuitBreaker, CircuitBreakerError
@@ -41,6 +41,13 @@ FANOUT = "workers.fanout.run"
 FORWARD = "workers.forward.forward"
 # Texts one deliver job claims and sends together (concurrently, each in its pacing slot).
 DELIVER_BATCH = 100
+# RQ schedules in whole seconds, and its scheduler looks once a second: the job of texts due in
+# second S reaches its queue some time in [S, S + 1), late for those due early in that second.
+# A claim takes a text due within the next second (`lifecycle.EARLY`), so texts due this soon
+# (put back for their pacing slot, retried) also get a job for S - 1, which reaches the queue
+# in [S - 1, S): one of the two always comes within the second before each text is due, and
+# the text waits for its time in the worker; the other finds it gone. Later texts need not.
+ON_TIME_WITHIN = timedelta(minutes=1)
 PIPELINE_BATCH = 500
 ENDED_UNFINISHED = frozenset({JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED})
 JOB_RESULT_TTL = 0
@@ -81,10 +88,13 @@ class Dispatcher:
             later = due.send_at is not None and due.send_at > now
             second = int(due.send_at.timestamp()) if later and due.send_at else None
             groups.setdefault((due.priority, second), []).append(due.row_id)
+        soon = (now + ON_TIME_WITHIN).timestamp()
         jobs = [
-            PlannedJob(_job_id("deliver"), DELIVER, priority, chunk, _at(second))
+            PlannedJob(_job_id("deliver"), DELIVER, priority, chunk, _at(at))
             for (priority, second), ids in groups.items()
             for chunk in _chunks(ids, DELIVER_BATCH)
+            # The rows keep the id of the last job planned for them: the one at their second.
+            for at in ([second - 1, second] if second is not None and second < soon else [second])
         ]
         jobs += [
             PlannedJob(_job_id("fanout"), FANOUT, Priority.BULK, (i,), None) for i in fanout_ids
@@ -146,6 +156,36 @@ class Dispatcher:
             log.warning("could not enqueue %s, Redis unreachable: %s", call.func, error)
             return False
         return True
+
+    def take_waiting(self, priority: str, room: int) -> list[str]:
+        """Take deliver jobs off the front of `priority`'s queue, as many as carry `room` texts
+        at most; answer their texts. A job taken is gone: no worker will run it.
+
+        A backlog of one-text jobs (one per event) is so sent in batches. Should the taker die
+        before it claims the texts, they wait `pending` under a job Redis no longer knows, and
+        the relay puts them back on the queue.
+        """
+        if room <= 0:
+            return []
+        queue = self.queues[Priority(priority)]
+        chosen: list[Job] = []
+        for job in Job.fetch_many(queue.get_job_ids(0, room - 1), connection=self.redis):
+            if job is None or job.func_name != DELIVER:
+                continue
+            room -= len(job.args[0])
+            if room < 0:
+                break
+            chosen.append(job)
+        if not chosen:
+            return []
+        with self.redis.pipeline() as pipe:
+            for job in chosen:
+                queue.remove(job, pipeline=pipe)
+            removed = pipe.execute()
+        taken = [job for job, count in zip(chosen, removed, strict=True) if count]
+        if taken:  # off every queue, in no registry yet: its hash is all that is left of it
+            self.redis.delete(*(job.key for job in taken))
+        return [message_id for job in taken for message_id in job.args[0]]
 
     def dead_jobs(self, job_ids: Sequence[str]) -> set[str]:
         """Those of `job_ids` that will never run to the end: lost with Redis's memory, or

@@ -20,7 +20,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from prometheus_client import Counter
-from sqlalchemy import insert, or_, update
+from sqlalchemy import case, insert, or_, update
 from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
@@ -168,6 +168,42 @@ def sent(message: Message, provider_sid: str, detail: str, now: datetime, source
     """The provider took the text: keep its id, for callbacks and reconciling."""
     if transition(message, S.SENT, now, source=source, detail=detail):
         message.provider_sid, message.sent_at = provider_sid, now
+
+
+def sent_many(
+    session: Session, receipts: Mapping[str, tuple[str, str]], now: datetime, source: Source
+) -> list[str]:
+    """Move the texts the provider took (id: (provider id, detail)) from sending to sent in one
+    UPDATE, with their history; answer those moved.
+
+    A text no longer `sending` (a STOP blocked it meanwhile) is not moved: `sent` refuses, logs
+    and counts that move one text at a time.
+    """
+    if not receipts:
+        return []
+    sids = {message_id: sid for message_id, (sid, _) in receipts.items()}
+    details = {message_id: detail for message_id, (_, detail) in receipts.items()}
+    moved = list(
+        session.scalars(
+            update(Message)
+            .where(Message.id.in_(receipts), Message.status == S.SENDING)
+            .values(
+                status=S.SENT,
+                status_reason=case(details, value=Message.id),
+                provider_sid=case(sids, value=Message.id),
+                sent_at=now,
+            )
+            .returning(Message.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
+    if moved:
+        steps = [
+            {"message_id": i, "status": S.SENT, "detail": details[i], "source": source, "at": now}
+            for i in moved
+        ]
+        session.execute(insert(StatusStep), steps)
+    return moved
 
 
 def note(

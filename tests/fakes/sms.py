@@ -9,7 +9,7 @@ taken meanwhile is counted against it, which is how a second send of one message
 from __future__ import annotations
 
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -109,10 +109,8 @@ class FakePacer:
     def __init__(self) -> None:
         self.far_off = False
 
-    def reserve_many(
-        self, sender: str, wanted: int, *, horizon: float, after: float = 0.0
-    ) -> Reservation:
-        """Every slot now; or none, the next free one well beyond the horizon."""
+    def reserve_many(self, sender: str, afters: Sequence[float], *, horizon: float) -> Reservation:
+        """Every slot at its text's time; or none, the next free one well beyond the horizon."""
         if self.far_off:
-            return Reservation(0.0, horizon + 4.0, 0, 1.0, horizon + 4.0)
-        return Reservation(0.0, 0.0, wanted, 0.0, 0.0)
+            return Reservation(0.0, (), 1.0, horizon + 4.0)
+        return Reservation(0.0, tuple(afters), 0.0, 0.0)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from rq.job import Job
 from sqlalchemy import select, update
 
 from notifier.clock import FixedClock
@@ -18,8 +19,9 @@ from notifier.services import Services
 from tests.conftest import SENDER, joined, run_worker, use_fake_twilio
 from tests.fakes.twilio import FakeTwilio
 from tests.guard import forget_keys
-from workers.deliver import deliver
-from workers.relay import relay_once
+from workers.deliver import deliver, deliver_many
+from workers.relay import CHECK_JOBS_AFTER, relay_once
+from workers.worker import Worker
 
 PHONE = "+13055550142"
 
@@ -160,6 +162,61 @@ def _crash_while_sending(svc: Services, message_id: str) -> None:
             .where(Message.id == message_id)
             .values(status="sending", claimed_at=svc.clock.now(), send_at=None)
         )
+
+
+def accept(app: Any, admin_key: str, count: int) -> list[str]:
+    """`count` customers join, each event putting its own deliver job on the queue."""
+    client: FlaskClient = app.test_client()
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    client.put(
+        "/v1/queues/desk", json={"name": "Desk", "timezone": "America/New_York"}, headers=headers
+    )
+    return [
+        client.post(
+            "/v1/events", json=joined(f"e{n}", f"A{n}", f"+1305555011{n}"), headers=headers
+        ).get_json()["notifications"][0]["id"]
+        for n in range(count)
+    ]
+
+
+def test_a_job_takes_the_jobs_waiting_behind_it_and_their_texts_go_once(
+    app: Any, svc: Services, admin_key: str, fake_twilio: FakeTwilio
+) -> None:
+    ids = accept(app, admin_key, 3)
+    default = svc.dispatcher.queues["default"]
+    behind = default.job_ids[1:]
+
+    Worker([default], connection=svc.redis, services=svc).work(burst=True, max_jobs=1)
+
+    assert sorted(m.to for m in fake_twilio.messages) == [f"+1305555011{n}" for n in range(3)]
+    assert {status_of(svc, i).status for i in ids} == {"sent"}
+    assert default.count == 0  # the jobs behind it are gone, not left to run for nothing
+    assert Job.fetch_many(behind, connection=svc.redis) == [None, None]
+
+
+def test_texts_of_taken_jobs_whose_worker_died_are_put_back_by_the_relay(
+    app: Any, svc: Services, admin_key: str, fake_twilio: FakeTwilio, clock: FixedClock
+) -> None:
+    ids = accept(app, admin_key, 2)
+    assert sorted(svc.dispatcher.take_waiting("default", 10)) == sorted(ids)  # then it died
+    assert svc.dispatcher.queues["default"].count == 0
+
+    clock.set(clock.now() + CHECK_JOBS_AFTER + timedelta(seconds=1))
+    assert relay_once(svc) == 2
+    run_worker(svc)
+
+    assert len(fake_twilio.messages) == 2
+    assert {status_of(svc, i).status for i in ids} == {"sent"}
+
+
+def test_a_text_in_two_jobs_is_sent_once(
+    app: Any, svc: Services, admin_key: str, fake_twilio: FakeTwilio
+) -> None:
+    [message_id] = accept(app, admin_key, 1)
+
+    assert deliver_many([message_id, message_id]) == "1 sent"
+
+    assert len(fake_twilio.messages) == 1
 
 
 def test_backoff_grows_and_stays_capped() -> None:
