@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from consent.policy import Outcome
 from consent.records import ConsentFact
 from notifier.compliance import ledger
-from notifier.events.recipients import BATCH, record_for, unreachable_among
+from notifier.events.recipients import BATCH, keep, row_for, unreachable_among
 from notifier.events.tickets import changed, draft_for, told
 from notifier.models import Fanout, Message, Queue, Ticket
 from notifier.sending import lifecycle
@@ -66,7 +67,7 @@ class _Batch:
     unsent: dict[str, list[Message]]
 
 
-def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[Message]:
+def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[dict[str, Any]]:
     session = work.session
     fanout = session.get_one(Fanout, fanout_id)
     ids = [t.id for t in tickets]
@@ -88,10 +89,12 @@ def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[Mes
         unreachable_among(session, subjects),
         _unsent_delays(session, ids),
     )
-    return [_decide_one(work, batch, ticket) for ticket in todo]
+    rows = [_decide_one(work, batch, ticket) for ticket in todo]
+    keep(work, rows)
+    return rows
 
 
-def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> Message:
+def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> dict[str, Any]:
     """One ticket's delay notice: the newer time, an apology at most hourly."""
     # A delay notice not yet sent is overtaken by this one, which carries the newer time.
     overtaken = batch.unsent.get(ticket.id, [])
@@ -112,11 +115,11 @@ def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> Message:
         facts=batch.facts[ticket.subject],
         unreachable=ticket.subject in batch.unreachable,
     )
-    message = record_for(work, batch.fanout, batch.queue, draft, decision)
-    if message.decision == Outcome.QUEUED:
+    row = row_for(work, batch.fanout, batch.queue, draft, decision)
+    if row["decision"] == Outcome.QUEUED:
         ticket.last_apology_at = work.now if apologize else ticket.last_apology_at
         told(ticket, work.now)
-    return message
+    return row
 
 
 def _may_apologize(ticket: Ticket, now: datetime, overtaken: list[Message]) -> bool:
