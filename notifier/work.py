@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
 from notifier.clock import Clock
-from notifier.db import Database
+from notifier.db import Database, table_of
 from notifier.models import Fanout, Message, StatusStep
 from notifier.phones import Pseudonymizer
 
@@ -175,8 +175,10 @@ class UnitOfWork:
                 else:
                     rows[row_id].job_id = job.job_id
         if work.rows:
-            work.session.execute(insert(Message), work.rows)
-            work.session.execute(insert(StatusStep), work.steps)
+            # Core statements on the tables: the ORM's bulk insert costs more per row than the
+            # database does, and these rows need nothing from the ORM.
+            work.session.execute(insert(table_of(Message)), work.rows)
+            work.session.execute(insert(table_of(StatusStep)), work.steps)
         return planned
 
 

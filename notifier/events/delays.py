@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy.orm import Session, lazyload
 
 from consent.policy import Outcome
 from consent.records import ConsentFact
 from notifier.compliance import ledger
+from notifier.db import table_of
 from notifier.events.recipients import BATCH, keep, row_for, unreachable_among
 from notifier.events.tickets import changed, draft_for, told
 from notifier.models import Fanout, Message, Queue, Ticket
@@ -51,6 +52,7 @@ def _waiting_after(session: Session, fanout_id: str, after: tuple[int, str]) -> 
             )
             .order_by(Ticket.position, Ticket.id)
             .limit(BATCH)
+            .options(lazyload(Ticket.queue))  # the batch reads its queue once
         )
     )
 
@@ -79,6 +81,9 @@ def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[dic
         )
     )
     todo = [t for t in tickets if t.id not in decided]
+    for ticket in tickets:
+        # Changed while deciding and written back in one statement (`_save`), not one each.
+        session.expunge(ticket)
     subjects = [t.subject for t in todo]
     params = fanout.params
     batch = _Batch(
@@ -90,8 +95,34 @@ def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[dic
         _unsent_delays(session, ids),
     )
     rows = [_decide_one(work, batch, ticket) for ticket in todo]
+    _save(session, todo)
     keep(work, rows)
     return rows
+
+
+# What deciding a delay notice changes on a ticket.
+_CHANGED = (
+    "eta_minutes",
+    "version",
+    "updated_at",
+    "notified_position",
+    "notified_call_at",
+    "last_apology_at",
+)
+
+
+def _save(session: Session, tickets: list[Ticket]) -> None:
+    """Write back what deciding changed on `tickets`: one statement, executed for each row."""
+    if not tickets:
+        return
+    table = table_of(Ticket)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("ticket"))
+        .values({name: bindparam(name) for name in _CHANGED})
+    )
+    rows = [{"ticket": t.id, **{name: getattr(t, name) for name in _CHANGED}} for t in tickets]
+    session.execute(statement, rows)
 
 
 def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> dict[str, Any]:
