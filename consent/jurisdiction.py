@@ -119,6 +119,9 @@ def _us_state_code(where: str) -> str | None:
     return where.removeprefix("US-") if where.startswith("US-") else None
 
 
+# One parse per number, not one per question asked of it (region, state, zones): deciding a
+# peak warning asks all three. The parsed number is shared, and nothing here changes it.
+@lru_cache(maxsize=4096)
 def _parse(phone: str) -> Any:
     try:
         return phonenumbers.parse(phone, None)
