@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
 from notifier.compliance.keys import Caller
-from notifier.events import delays, fanouts
+from notifier.events import delays, fanouts, peak_alerts
 from notifier.events.accept import accept
-from notifier.events.schemas import QueueDelayed
+from notifier.events.schemas import QueueDelayed, QueuePeakForecast, TicketJoined
 from notifier.models import Message
 from notifier.sending.lifecycle import Priority
 from notifier.work import UnitOfWork
-from tests.conftest import START
+from tests.conftest import START, joined
 from tests.events import joined_event
 from tests.fakes.work import FakeJobQueue
 
@@ -31,6 +32,27 @@ def delayed_event(event_id: str) -> QueueDelayed:
         "delay_minutes": 15,
     }
     return QueueDelayed.model_validate_json(json.dumps(body), strict=True)
+
+
+def peak_forecast(event_id: str) -> QueuePeakForecast:
+    """`queue.peak_forecast` of one busy hour, three hours from the start of the tests' clock."""
+    start = START + timedelta(hours=3)
+    body = {
+        "id": event_id,
+        "type": "queue.peak_forecast",
+        "occurred_at": START.isoformat(),
+        "queue_id": "desk",
+        "windows": [{"start": start.isoformat(), "end": (start + timedelta(hours=1)).isoformat()}],
+    }
+    return QueuePeakForecast.model_validate_json(json.dumps(body), strict=True)
+
+
+def subscriber_joins(event_id: str, ticket: str, phone: str) -> TicketJoined:
+    """`ticket.joined` with a documented opt-in to queue updates and peak-hour warnings."""
+    body = joined(event_id, ticket, phone)
+    body["consent"]["purposes"] = ["queue_updates", "peak_alerts"]
+    body["consent"]["evidence"] = {"kiosk": "lobby-2"}
+    return TicketJoined.model_validate_json(json.dumps(body), strict=True)
 
 
 def delay_texts(unit: UnitOfWork) -> list[tuple[str | None, str, str, str | None, list[str]]]:
@@ -79,3 +101,29 @@ def test_delay_fan_out_run_again_after_a_crash_decides_each_ticket_once(
     assert sorted(jobs.deliveries(Priority.BULK)) == sorted(i for i, _ in queued)
     # Each row carries its job's id from the commit on, so the relay can find a lost job.
     assert all(job_id == f"job-{i}" for i, job_id in queued)
+
+
+def test_peak_fan_out_run_again_warns_each_subscriber_once(
+    unit: UnitOfWork, caller: Caller, jobs: FakeJobQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(peak_alerts, "BATCH", 2)  # three batches for five customers
+    for n, phone in enumerate(PHONES):
+        joins = joined_event if n == 1 else subscriber_joins  # the second: queue updates only
+        assert accept(unit, caller, joins(f"j{n}", f"A{n}", phone), None)[0] == 202
+    assert accept(unit, caller, peak_forecast("p1"), None)[0] == 202
+    [fanout_id] = jobs.fanouts
+    jobs.clear()
+
+    assert peak_alerts.fan_out(unit, fanout_id) == 4
+    assert fanouts.run(unit, fanout_id) == 0
+
+    with unit.db.session() as session:
+        warned = session.execute(
+            select(Message.id, Message.phone, Message.decision, Message.status).where(
+                Message.kind == "peak_alert"
+            )
+        ).all()
+    assert sorted((p, d, s) for _, p, d, s in warned) == [
+        (p, "scheduled", "pending") for p in sorted(PHONES) if p != PHONES[1]
+    ]
+    assert sorted(jobs.deliveries(Priority.BULK)) == sorted(i for i, *_ in warned)
