@@ -17,12 +17,12 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from rq import Queue
 
 from bench import seed
+from bench.fanout_job import high_water_mb
 from bench.plan import Context
 from bench.producer import Producer, create_key, phone
 from bench.report import Figure, Row, middle, ratio_row
@@ -141,7 +141,7 @@ def _job(ctx: Context) -> tuple[float, Figure, bool]:
         try:
             out, _ = child.communicate(timeout=deadline)
         except subprocess.TimeoutExpired:
-            peak_mb = _high_water_mb(child.pid)
+            peak_mb = high_water_mb(child.pid)
             child.kill()
             child.communicate()
             return time.perf_counter() - started, Figure(peak_mb, f"{peak_mb:,.0f} MB"), True
@@ -154,14 +154,6 @@ def _job(ctx: Context) -> tuple[float, Figure, bool]:
         found["rss_mb"], f"{found['rss_mb']:,.0f} MB ({found['before_mb']:,.0f} before the job)"
     )
     return float(found["seconds"]), peak, False
-
-
-def _high_water_mb(pid: int) -> float:
-    """A running process's peak RSS so far, from Linux's VmHWM."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _bare(ctx: Context, jobs: int) -> Figure:

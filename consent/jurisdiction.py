@@ -7,7 +7,7 @@ from typing import Any
 
 import phonenumbers
 import us
-from phonenumbers import geocoder, timezone
+from phonenumbers import timezone
 
 _US_STATES = {
     "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
@@ -59,6 +59,10 @@ def _jurisdiction(phone: str) -> str:
     region = _region(phone)
     if region != "US":
         return region
+    # Imported at first use: the geocoder's data for every country and language takes about
+    # 100 MB, and a process that never needs a US state (a delay fan-out) never loads it.
+    from phonenumbers import geocoder
+
     state = _us_state(geocoder.description_for_number(_parse(phone), "en"))
     return f"US-{state}" if state else "US"
 
@@ -115,6 +119,9 @@ def _us_state_code(where: str) -> str | None:
     return where.removeprefix("US-") if where.startswith("US-") else None
 
 
+# One parse per number, not one per question asked of it (region, state, zones): deciding a
+# peak warning asks all three. The parsed number is shared, and nothing here changes it.
+@lru_cache(maxsize=4096)
 def _parse(phone: str) -> Any:
     try:
         return phonenumbers.parse(phone, None)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, Table, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -45,6 +45,13 @@ class Base(DeclarativeBase):
     """Base of every table."""
 
     type_annotation_map = {datetime: UTCDateTime}
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for bulk statements where the ORM costs more than it gives."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def make_engine(url: str) -> Engine:

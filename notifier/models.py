@@ -71,6 +71,8 @@ class Ticket(Base):
         Index("ix_tickets_ticket_id", "queue_id", "ticket_id", "state"),
         Index("ix_tickets_waiting", "queue_id", "state", "position"),
         Index("ix_tickets_subject", "subject"),
+        # A peak fan-out pages through a queue's customers by number.
+        Index("ix_tickets_queue_subject", "queue_id", "subject"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -127,6 +129,8 @@ class Message(Base):
         Index("ix_messages_subject", "subject", "created_at"),
         Index("ix_messages_provider_sid", "provider_sid"),
         Index("ix_messages_fanout", "fanout_id", "subject"),
+        # Which tickets of a batch a delay fan-out has decided already (it may run twice).
+        Index("ix_messages_fanout_ticket", "fanout_id", "ticket_pk"),
     )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -192,6 +196,8 @@ class StatusStep(Base):
     """One step in a message's life: decided, sent, delivered, failed..."""
 
     __tablename__ = "message_statuses"
+    # A message's history is loaded with it (`Message.history`): without this, a full scan.
+    __table_args__ = (Index("ix_message_statuses_message", "message_id", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     message_id: Mapped[str] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))

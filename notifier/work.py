@@ -15,15 +15,16 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
 from notifier.clock import Clock
-from notifier.db import Database
-from notifier.models import Fanout, Message
+from notifier.db import Database, table_of
+from notifier.models import Fanout, Message, StatusStep
 from notifier.phones import Pseudonymizer
 
 T = TypeVar("T")
@@ -88,11 +89,20 @@ class Work:
     requeued: list[Message] = field(default_factory=list)
     fanouts: list[str] = field(default_factory=list)
     jobs: list[JobCall] = field(default_factory=list)
+    # Messages a fan-out decided in bulk, as rows with the first steps of their histories:
+    # inserted in one statement each when the work commits, with their job ids.
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    steps: list[dict[str, Any]] = field(default_factory=list)
 
     def decided(self, message: Message) -> Message:
         """Remember a message decided in this work; it is enqueued after the commit if it goes."""
         self.messages.append(message)
         return message
+
+    def decided_rows(self, rows: list[dict[str, Any]], steps: list[dict[str, Any]]) -> None:
+        """Remember message rows decided in bulk and their first steps; inserted at the commit."""
+        self.rows.extend(rows)
+        self.steps.extend(steps)
 
     def requeue(self, message: Message) -> None:
         """Put a message back on its queue after the commit, due at its `send_at`."""
@@ -100,7 +110,12 @@ class Work:
 
     def due(self) -> list[Due]:
         """The queueing facts of the messages to put on a queue (now or at their `send_at`)."""
-        return due_of([*self.messages, *self.requeued])
+        rows = [
+            Due(r["id"], r["priority"], r["send_at"])
+            for r in self.rows
+            if Outcome(r["decision"]).goes
+        ]
+        return due_of([*self.messages, *self.requeued]) + rows
 
 
 def due_of(messages: Sequence[Message]) -> list[Due]:
@@ -148,15 +163,22 @@ class UnitOfWork:
         What Redis then refuses, the relay finds: a pending row whose job Redis does not know.
         """
         due = work.due()
-        if not due and not work.fanouts:
-            return []
-        planned = self.jobs.plan(due, work.fanouts)
+        planned = self.jobs.plan(due, work.fanouts) if due or work.fanouts else []
         rows: dict[str, Message | Fanout] = {m.id: m for m in [*work.messages, *work.requeued]}
         for fanout_id in work.fanouts:
             rows[fanout_id] = work.session.get_one(Fanout, fanout_id)
+        bulk = {row["id"]: row for row in work.rows}
         for job in planned:
             for row_id in job.row_ids:
-                rows[row_id].job_id = job.job_id
+                if row_id in bulk:
+                    bulk[row_id]["job_id"] = job.job_id
+                else:
+                    rows[row_id].job_id = job.job_id
+        if work.rows:
+            # Core statements on the tables: the ORM's bulk insert costs more per row than the
+            # database does, and these rows need nothing from the ORM.
+            work.session.execute(insert(table_of(Message)), work.rows)
+            work.session.execute(insert(table_of(StatusStep)), work.steps)
         return planned
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy.orm import Session, lazyload
 
 from consent.policy import Outcome
 from consent.records import ConsentFact
 from notifier.compliance import ledger
-from notifier.events.recipients import BATCH, record_for, unreachable_among
+from notifier.db import table_of
+from notifier.events.recipients import BATCH, keep, row_for, unreachable_among
 from notifier.events.tickets import changed, draft_for, told
 from notifier.models import Fanout, Message, Queue, Ticket
 from notifier.sending import lifecycle
@@ -28,13 +30,48 @@ SUPERSEDED = "superseded"
 def fan_out(unit: UnitOfWork, fanout_id: str) -> int:
     """Decide the delay notice of every waiting ticket, one batch per unit of work."""
     total, after = 0, (0, "")
+    with unit() as work:
+        run = _start(work.session, fanout_id)
     while True:
         with unit() as work:
             batch = _waiting_after(work.session, fanout_id, after)
             if not batch:
                 return total
-            total += len(_decide_batch(work, fanout_id, batch))
+            total += len(_decide_batch(work, run, batch))
         after = (batch[-1].position or 0, batch[-1].id)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """What one run of a delay fan-out reads once, at its start, and keeps between batches.
+
+    Looked up for each batch's tickets instead, these would cost more with every text the
+    fan-out adds wherever the planner's statistics are stale (they call a table empty until
+    it is analyzed again).
+    """
+
+    fanout_id: str
+    # The tickets this fan-out has decided: before a crash, then in this run.
+    decided: set[str]
+    # Earlier delay notices still pending, by ticket: this one overtakes them.
+    unsent: dict[str, list[str]]
+
+
+def _start(session: Session, fanout_id: str) -> _Run:
+    fanout = session.get_one(Fanout, fanout_id)
+    decided = session.scalars(select(Message.ticket_pk).where(Message.fanout_id == fanout_id))
+    pending = session.execute(
+        select(Message.ticket_pk, Message.id, Message.fanout_id).where(
+            Message.queue_id == fanout.queue_id,
+            Message.kind == "delayed",
+            Message.status == MessageStatus.PENDING,
+        )
+    )
+    unsent: dict[str, list[str]] = {}
+    for ticket_pk, message_id, of in pending:
+        if ticket_pk is not None and of != fanout_id:
+            unsent.setdefault(ticket_pk, []).append(message_id)
+    return _Run(fanout_id, {t for t in decided if t is not None}, unsent)
 
 
 def _waiting_after(session: Session, fanout_id: str, after: tuple[int, str]) -> list[Ticket]:
@@ -50,6 +87,7 @@ def _waiting_after(session: Session, fanout_id: str, after: tuple[int, str]) -> 
             )
             .order_by(Ticket.position, Ticket.id)
             .limit(BATCH)
+            .options(lazyload(Ticket.queue))  # the batch reads its queue once
         )
     )
 
@@ -66,18 +104,13 @@ class _Batch:
     unsent: dict[str, list[Message]]
 
 
-def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[Message]:
+def _decide_batch(work: Work, run: _Run, tickets: list[Ticket]) -> list[dict[str, Any]]:
     session = work.session
-    fanout = session.get_one(Fanout, fanout_id)
-    ids = [t.id for t in tickets]
-    decided = set(
-        session.scalars(
-            select(Message.ticket_pk).where(
-                Message.fanout_id == fanout.id, Message.ticket_pk.in_(ids)
-            )
-        )
-    )
-    todo = [t for t in tickets if t.id not in decided]
+    fanout = session.get_one(Fanout, run.fanout_id)
+    todo = [t for t in tickets if t.id not in run.decided]
+    for ticket in tickets:
+        # Changed while deciding and written back in one statement (`_save`), not one each.
+        session.expunge(ticket)
     subjects = [t.subject for t in todo]
     params = fanout.params
     batch = _Batch(
@@ -86,12 +119,41 @@ def _decide_batch(work: Work, fanout_id: str, tickets: list[Ticket]) -> list[Mes
         DelayNotice(params["delay_minutes"], params.get("action"), params.get("compensation")),
         ledger.facts_of_many(session, subjects),
         unreachable_among(session, subjects),
-        _unsent_delays(session, ids),
+        _unsent_delays(session, run, todo),
     )
-    return [_decide_one(work, batch, ticket) for ticket in todo]
+    rows = [_decide_one(work, batch, ticket) for ticket in todo]
+    _save(session, todo)
+    keep(work, rows)
+    run.decided.update(t.id for t in todo)
+    return rows
 
 
-def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> Message:
+# What deciding a delay notice changes on a ticket.
+_CHANGED = (
+    "eta_minutes",
+    "version",
+    "updated_at",
+    "notified_position",
+    "notified_call_at",
+    "last_apology_at",
+)
+
+
+def _save(session: Session, tickets: list[Ticket]) -> None:
+    """Write back what deciding changed on `tickets`: one statement, executed for each row."""
+    if not tickets:
+        return
+    table = table_of(Ticket)
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("ticket"))
+        .values({name: bindparam(name) for name in _CHANGED})
+    )
+    rows = [{"ticket": t.id, **{name: getattr(t, name) for name in _CHANGED}} for t in tickets]
+    session.execute(statement, rows)
+
+
+def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> dict[str, Any]:
     """One ticket's delay notice: the newer time, an apology at most hourly."""
     # A delay notice not yet sent is overtaken by this one, which carries the newer time.
     overtaken = batch.unsent.get(ticket.id, [])
@@ -112,11 +174,11 @@ def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> Message:
         facts=batch.facts[ticket.subject],
         unreachable=ticket.subject in batch.unreachable,
     )
-    message = record_for(work, batch.fanout, batch.queue, draft, decision)
-    if message.decision == Outcome.QUEUED:
+    row = row_for(work, batch.fanout, batch.queue, draft, decision)
+    if row["decision"] == Outcome.QUEUED:
         ticket.last_apology_at = work.now if apologize else ticket.last_apology_at
         told(ticket, work.now)
-    return message
+    return row
 
 
 def _may_apologize(ticket: Ticket, now: datetime, overtaken: list[Message]) -> bool:
@@ -127,13 +189,13 @@ def _may_apologize(ticket: Ticket, now: datetime, overtaken: list[Message]) -> b
     return any(m.created_at >= last for m in overtaken)
 
 
-def _unsent_delays(session: Session, ticket_ids: list[str]) -> dict[str, list[Message]]:
+def _unsent_delays(session: Session, run: _Run, tickets: list[Ticket]) -> dict[str, list[Message]]:
+    """The earlier delay notices of `tickets` that are still pending now."""
+    ids = [i for t in tickets for i in run.unsent.get(t.id, [])]
+    if not ids:
+        return {}
     pending = session.scalars(
-        select(Message).where(
-            Message.ticket_pk.in_(ticket_ids),
-            Message.kind == "delayed",
-            Message.status == MessageStatus.PENDING,
-        )
+        select(Message).where(Message.id.in_(ids), Message.status == MessageStatus.PENDING)
     )
     found: dict[str, list[Message]] = {}
     for message in pending:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,9 +17,16 @@ from sqlalchemy.orm import Session
 from consent.policy import Decision, Outcome
 from consent.records import GRANTED, ConsentFact, current_state
 from notifier.compliance import ledger
-from notifier.events.recipients import BATCH, record_for, unreachable_among
+from notifier.events.recipients import BATCH, keep, row_for, unreachable_among
 from notifier.models import Fanout, Message, Queue, Subject, Ticket
-from notifier.sending.decide import PEAK_ALERTS, Draft, consent_decision, skipped
+from notifier.sending.decide import (
+    PEAK_ALERTS,
+    PEAK_ALERTS_WINDOW,
+    Draft,
+    consent_decision,
+    peak_alerts_since_many,
+    skipped,
+)
 from notifier.sending.lifecycle import Priority
 from notifier.texts import catalog, compose
 from notifier.texts.waits import PeakWindow
@@ -64,7 +72,7 @@ class _Warning:
 
 def _peak_batch(
     work: Work, fanout: Fanout, window: PeakWindow, subjects: list[str]
-) -> list[Message]:
+) -> list[dict[str, Any]]:
     session = work.session
     queue = session.get_one(Queue, fanout.queue_id)
     facts = ledger.facts_of_many(session, subjects)
@@ -78,9 +86,10 @@ def _peak_batch(
     locales = _latest_locales(session, queue, subscribers)
     unreachable = unreachable_among(session, subscribers)
     send_at = max(window.start - timedelta(minutes=queue.peak_alert_lead_minutes), work.now)
+    recent = peak_alerts_since_many(session, subscribers, send_at - PEAK_ALERTS_WINDOW)
     warning = _Warning(fanout, queue, window, send_at)
     body_by_locale: dict[str, str] = {}
-    messages = []
+    rows = []
     for subject in subscribers:
         locale = catalog.pick_locale(locales.get(subject), queue.locale)
         if locale not in body_by_locale:  # one rendering per language, not per subscriber
@@ -91,10 +100,16 @@ def _peak_batch(
             phones.get(subject, ""), subject, PEAK_ALERTS, "peak_alert", locale, body, Priority.BULK
         )
         decision = consent_decision(
-            session, draft, send_at, facts=facts[subject], unreachable=subject in unreachable
+            session,
+            draft,
+            send_at,
+            facts=facts[subject],
+            unreachable=subject in unreachable,
+            peak_alerts_recent=recent.get(subject, 0),
         )
-        messages.append(_record(work, warning, draft, decision))
-    return messages
+        rows.append(_row(work, warning, draft, decision))
+    keep(work, rows)
+    return rows
 
 
 def _subscribers(
@@ -103,8 +118,11 @@ def _subscribers(
     """Those of `subjects` who hold peak-alert consent and were not yet decided for."""
     decided = set(
         session.scalars(
+            # `subjects` come in order: a range of the fan-out's index, which no planner
+            # mistakes for a scan of all the fan-out's texts, as it may a list of 500.
             select(Message.subject).where(
-                Message.fanout_id == fanout.id, Message.subject.in_(subjects)
+                Message.fanout_id == fanout.id,
+                Message.subject.between(subjects[0], subjects[-1]),
             )
         )
     )
@@ -128,7 +146,7 @@ def _latest_locales(session: Session, queue: Queue, subjects: list[str]) -> dict
     }
 
 
-def _record(work: Work, warning: _Warning, draft: Draft, decision: Decision) -> Message:
+def _row(work: Work, warning: _Warning, draft: Draft, decision: Decision) -> dict[str, Any]:
     """Schedule the warning for its lead time, unless quiet hours last until the peak."""
     if decision.outcome == Outcome.QUEUED and warning.send_at > work.now:
         decision = replace(decision, outcome=Outcome.SCHEDULED, send_at=warning.send_at)
@@ -139,4 +157,4 @@ def _record(work: Work, warning: _Warning, draft: Draft, decision: Decision) -> 
     ):
         # Quiet hours last until the peak itself: a warning then would be useless.
         decision = skipped("quiet_hours_until_peak")
-    return record_for(work, warning.fanout, warning.queue, draft, decision)
+    return row_for(work, warning.fanout, warning.queue, draft, decision)

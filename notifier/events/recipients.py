@@ -1,24 +1,32 @@
-"""What the fan-outs share: batch size, recording a decision, who cannot be texted."""
+"""What the fan-outs share: batch size, recording decisions in bulk, who cannot be texted."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consent.policy import Decision
-from notifier.models import Fanout, Message, Queue, Suppression
-from notifier.sending.decide import Draft, record
+from notifier.models import Fanout, Queue, Suppression
+from notifier.sending import lifecycle
+from notifier.sending.decide import Draft, decided_row
 from notifier.work import Work
 
 # Recipients decided per transaction and enqueued per pipelined round trip.
 BATCH = 500
 
 
-def record_for(
+def row_for(
     work: Work, fanout: Fanout, queue: Queue, draft: Draft, decision: Decision
-) -> Message:
-    """Record a fan-out's decision about one recipient."""
-    return record(work, draft, decision, queue=queue, event_pk=fanout.event_pk, fanout_id=fanout.id)
+) -> dict[str, Any]:
+    """The message row of a fan-out's decision about one recipient."""
+    return decided_row(work, draft, decision, queue, fanout.event_pk, fanout.id)
+
+
+def keep(work: Work, rows: list[dict[str, Any]]) -> None:
+    """Give a batch of decided rows their first status; they are inserted at the commit."""
+    work.decided_rows(rows, lifecycle.start_rows(rows, work.now))
 
 
 def unreachable_among(session: Session, subjects: list[str]) -> set[str]:

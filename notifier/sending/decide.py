@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from consent.policy import Decision, Outcome, decide
@@ -22,6 +23,8 @@ from notifier.work import Work
 # no opt-in: the customer asked. Only an unreachable number stops them.
 SERVICE = "service"
 PEAK_ALERTS = "peak_alerts"
+# The daily cap of peak-hour warnings counts those of the last day.
+PEAK_ALERTS_WINDOW = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -49,9 +52,10 @@ def consent_decision(
     unreachable: bool | None = None,
     message_id: str | None = None,
     decided_at: datetime | None = None,
+    peak_alerts_recent: int | None = None,
 ) -> Decision:
-    """What the consent policy says about `draft` at `now`; a fan-out passes what it read,
-    a worker's recheck when the text was decided."""
+    """What the consent policy says about `draft` at `now`; a fan-out passes what it read
+    for its whole batch, a worker's recheck when the text was decided."""
     if unreachable is None:
         unreachable = ledger.is_unreachable(session, draft.subject)
     if draft.purpose == SERVICE:
@@ -62,9 +66,9 @@ def consent_decision(
         return Decision(Outcome.QUEUED, None, "reply.customer_initiated", None, None)
     if facts is None:
         facts = ledger.facts_of(session, draft.subject)
-    recent = 0
-    if draft.purpose == PEAK_ALERTS:
-        recent = peak_alerts_since(session, draft.subject, now - timedelta(hours=24), message_id)
+    recent = peak_alerts_recent or 0
+    if draft.purpose == PEAK_ALERTS and peak_alerts_recent is None:
+        recent = peak_alerts_since(session, draft.subject, now - PEAK_ALERTS_WINDOW, message_id)
     return decide(
         purpose=draft.purpose,
         phone=draft.phone,
@@ -94,16 +98,41 @@ def _opted_out_after(
     )
 
 
+def peak_alerts_since_many(
+    session: Session, subjects: list[str], since: datetime
+) -> dict[str, int]:
+    """`peak_alerts_since` for many numbers in one query; a number with none is left out."""
+    if not subjects:
+        return {}
+    rows = session.execute(
+        select(Message.subject, func.count(Message.id))
+        .where(
+            # The range as well as the list: on stale statistics a planner takes a list of
+            # hundreds for most of the table, and would scan every live text instead.
+            Message.subject.between(min(subjects), max(subjects)),
+            Message.subject.in_(subjects),
+            *_peak_alerts_since(since),
+        )
+        .group_by(Message.subject)
+    )
+    return {subject: count for subject, count in rows}
+
+
+def _peak_alerts_since(since: datetime) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Message.purpose == PEAK_ALERTS,
+        Message.decision.in_((Outcome.QUEUED, Outcome.SCHEDULED)),
+        Message.status.in_(lifecycle.LIVE),
+        func.coalesce(Message.send_at, Message.created_at) >= since,
+    )
+
+
 def peak_alerts_since(
     session: Session, subject: str, since: datetime, other_than: str | None = None
 ) -> int:
     """How many peak-hour warnings went, or will go, to a number since `since`."""
     query = select(func.count(Message.id)).where(
-        Message.subject == subject,
-        Message.purpose == PEAK_ALERTS,
-        Message.decision.in_((Outcome.QUEUED, Outcome.SCHEDULED)),
-        Message.status.in_(lifecycle.LIVE),
-        func.coalesce(Message.send_at, Message.created_at) >= since,
+        Message.subject == subject, *_peak_alerts_since(since)
     )
     if other_than is not None:
         query = query.where(Message.id != other_than)
@@ -120,35 +149,51 @@ def record(
     fanout_id: str | None = None,
 ) -> Message:
     """Add the message row for `draft` with `decision` and its first status; remember it."""
-    sender, decision = _sent_by(work, draft, queue, decision)
-    segments = count_segments(draft.body or "")
-    message = Message(
-        id=new_id("msg"),
-        event_pk=event_pk,
-        fanout_id=fanout_id,
-        queue_id=queue.id if queue else None,
-        **_about(draft.ticket),
-        phone=draft.phone,
-        subject=draft.subject,
-        sender=sender,
-        purpose=draft.purpose,
-        kind=draft.kind,
-        locale=draft.locale,
-        body=draft.body,
-        encoding=segments.encoding,
-        segments=segments.segments,
-        priority=draft.priority,
-        decision=decision.outcome,
-        reason=decision.reason,
-        rule=decision.rule,
-        consent_record_id=decision.record_id,
-        send_at=decision.send_at if decision.outcome == Outcome.SCHEDULED else None,
-        attempts=0,
-        created_at=work.now,
-    )
+    message = Message(**decided_row(work, draft, decision, queue, event_pk, fanout_id))
     lifecycle.start(message, work.now)
     work.session.add(message)
     return work.decided(message)
+
+
+def decided_row(
+    work: Work,
+    draft: Draft,
+    decision: Decision,
+    queue: Queue | None,
+    event_pk: str | None,
+    fanout_id: str | None = None,
+) -> dict[str, Any]:
+    """The columns of the message `draft` becomes with `decision`, before its first status.
+
+    A fan-out inserts a batch of these at once (`Work.decided_rows`); `record` makes one row.
+    """
+    sender, decision = _sent_by(work, draft, queue, decision)
+    segments = count_segments(draft.body or "")
+    return {
+        "id": new_id("msg"),
+        "event_pk": event_pk,
+        "fanout_id": fanout_id,
+        "queue_id": queue.id if queue else None,
+        **_about(draft.ticket),
+        "phone": draft.phone,
+        "subject": draft.subject,
+        "sender": sender,
+        "purpose": draft.purpose,
+        "kind": draft.kind,
+        "locale": draft.locale,
+        "body": draft.body,
+        "encoding": segments.encoding,
+        "segments": segments.segments,
+        "priority": draft.priority,
+        "decision": decision.outcome,
+        "reason": decision.reason,
+        "rule": decision.rule,
+        "consent_record_id": decision.record_id,
+        "send_at": decision.send_at if decision.outcome == Outcome.SCHEDULED else None,
+        "attempts": 0,
+        "created_at": work.now,
+        "job_id": None,
+    }
 
 
 def _sent_by(
@@ -164,7 +209,7 @@ def _sent_by(
 def _about(ticket: Ticket | None) -> dict[str, object]:
     """The columns that tie a message to the ticket it is about, and to that ticket's version."""
     if ticket is None:
-        return {}
+        return {"ticket_pk": None, "ticket_version": None, "ticket_ref": None}
     return {
         "ticket_pk": ticket.id,
         "ticket_version": ticket.version,

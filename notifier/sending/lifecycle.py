@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from prometheus_client import Counter
 from sqlalchemy import case, insert, or_, update
@@ -138,6 +139,25 @@ def start(message: Message, now: datetime) -> None:
     message.history.append(
         StatusStep(status=message.status, detail=message.reason, source=Source.DECISION, at=now)
     )
+
+
+def start_rows(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
+    """`start` for message rows inserted in bulk: set each one's first status; answer the
+    first steps of their histories, to insert with them."""
+    steps = []
+    for row in rows:
+        row["status"] = first_status(Outcome(row["decision"]))
+        steps.append(
+            {
+                "message_id": row["id"],
+                "status": row["status"],
+                "error_code": None,
+                "detail": row["reason"],
+                "source": Source.DECISION,
+                "at": now,
+            }
+        )
+    return steps
 
 
 def transition(

@@ -20,6 +20,7 @@ _GSM_BASIC = frozenset(
 )
 # The extension table: each of these is sent as ESC + character, so it costs two septets.
 _GSM_EXTENSION = frozenset("\f^{}\\[~]|€")
+_GSM_ALL = _GSM_BASIC | _GSM_EXTENSION
 
 # Typography that phones and word processors put in, spelled the way GSM-7 can carry it.
 _PLAIN: dict[int, int | str] = {
@@ -48,7 +49,10 @@ class SegmentCount:
 
 def count_segments(text: str) -> SegmentCount:
     """Count the segments of `text`: GSM-7 if every character is in its tables, else UCS-2."""
-    if all(char in _GSM_BASIC or char in _GSM_EXTENSION for char in text):
+    # Set operations, not a loop per character: every text is counted as it is composed.
+    if _GSM_BASIC.issuperset(text):
+        encoding, weights = GSM_7, [1] * len(text)
+    elif _GSM_ALL.issuperset(text):
         encoding = GSM_7
         weights = [2 if char in _GSM_EXTENSION else 1 for char in text]
     else:
