@@ -240,15 +240,29 @@ def _send(
     """Hand each text to the provider at its slot, several at once; answer receipts and errors.
 
     The requests start in slot order (each waits for the one before it to start), so texts
-    still reach the provider front of the line first; only their round trips overlap.
+    still reach the provider front of the line first; only their round trips overlap. Texts to
+    one customer do not overlap at all: each waits until the provider has the one before it,
+    so they arrive in the order they were decided.
     """
     slotted = sorted(slotted, key=lambda s: s.at)
     started = [threading.Event() for _ in slotted]
+    handed = [threading.Event() for _ in slotted]
+    last_to: dict[str, int] = {}
+    before = []  # the index of the text before it to the same customer, or None
+    for index, item in enumerate(slotted):
+        before.append(last_to.get(item.claimed.text.to))
+        last_to[item.claimed.text.to] = index
 
     def one(index: int) -> Receipt | ProviderError:
         if index:
             started[index - 1].wait()
-        return _send_one(courier.provider, slotted[index], started[index])
+        if (previous := before[index]) is not None:
+            handed[previous].wait()
+        try:
+            return _send_one(courier.provider, slotted[index], started[index])
+        finally:  # whatever happened, the texts behind it are free to go
+            started[index].set()
+            handed[index].set()
 
     if len(slotted) <= 1:
         results = [one(index) for index in range(len(slotted))]

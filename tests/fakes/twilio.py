@@ -146,6 +146,7 @@ class FakeTwilio:
         self._requests: list[SeenRequest] = []
         self._failures: deque[_Rejection] = deque()
         self._hangs: deque[float] = deque()
+        self._lates: deque[float] = deque()
         self._stopping = threading.Event()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -209,6 +210,7 @@ class FakeTwilio:
             self._requests.clear()
             self._failures.clear()
             self._hangs.clear()
+            self._lates.clear()
 
     def fail_next(
         self, *, status: int, code: int | None = None, message: str | None = None, times: int = 1
@@ -220,6 +222,11 @@ class FakeTwilio:
             self._failures.extend(
                 _Rejection(status, code or 20000 + status, message) for _ in range(times)
             )
+
+    def delay_next(self, seconds: float) -> None:
+        """Let the next create happen only this long after it came (a slow way in)."""
+        with self._lock:
+            self._lates.append(seconds)
 
     def hang_next(self, seconds: float) -> None:
         """Hold the answer to the next create this long; the create itself still happens."""
@@ -367,6 +374,9 @@ class FakeTwilio:
         with self._lock:
             failure = self._failures.popleft() if self._failures else None
             hang = self._hangs.popleft() if self._hangs else 0.0
+            late = self._lates.popleft() if self._lates else 0.0
+        if late:
+            self._stopping.wait(late)
         try:
             if failure is not None:
                 raise failure

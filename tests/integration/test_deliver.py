@@ -226,3 +226,25 @@ def test_backoff_grows_and_stays_capped() -> None:
     assert all(1.0 <= s <= 2.0 for s in firsts)
     assert all(s <= outcomes.BACKOFF_CAP_SECONDS for s in later)
     assert len(set(firsts)) > 1  # jittered
+
+
+def test_texts_to_one_customer_reach_twilio_in_the_order_they_were_decided(
+    app: Any, svc: Services, admin_key: str, fake_twilio: FakeTwilio
+) -> None:
+    client: FlaskClient = app.test_client()
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    client.put(
+        "/v1/queues/desk", json={"name": "Desk", "timezone": "America/New_York"}, headers=headers
+    )
+    ids = [
+        client.post(
+            "/v1/events", json=joined(f"e{ticket}", ticket, PHONE), headers=headers
+        ).get_json()["notifications"][0]["id"]
+        for ticket in ("A1", "A2")
+    ]
+    fake_twilio.delay_next(0.3)  # the first one takes longer to get there
+
+    assert deliver_many(ids) == "2 sent"
+
+    assert [m.sid for m in fake_twilio.messages] == [status_of(svc, i).provider_sid for i in ids]
+    assert ["A1" in m.body for m in fake_twilio.messages] == [True, False]
