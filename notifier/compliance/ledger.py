@@ -127,20 +127,13 @@ def append(
 
 
 def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> None:
-    """Hold the number's `subjects` row (made if new) until commit: one writer per number.
-
-    One statement: an upsert that rewrites the key with itself locks the row it finds, as
-    `SELECT … FOR UPDATE` would, and makes it when there is none.
-    """
+    """Hold the number's `subjects` row (made if new) until commit: one writer per number."""
     insert: Callable[..., Any] = (
         postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     )
     values = {"pseudonym": subject, "phone": phone, "created_at": now}
-    upsert = insert(Subject).values(**values)
-    key = Subject.pseudonym.key
-    session.execute(
-        upsert.on_conflict_do_update(index_elements=[key], set_={key: upsert.excluded[key]})
-    )
+    session.execute(insert(Subject).values(**values).on_conflict_do_nothing())
+    session.execute(select(Subject.pseudonym).where(Subject.pseudonym == subject).with_for_update())
 
 
 def next_seq(session: Session) -> int:
