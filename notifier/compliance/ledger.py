@@ -194,14 +194,14 @@ def records_of(session: Session, subject: str) -> list[ConsentRecord]:
 
 def facts_of(session: Session, subject: str) -> list[ConsentFact]:
     """The policy's view of one number's records."""
-    return [to_fact(r) for r in records_of(session, subject)]
+    return facts_of_many(session, [subject])[subject]
 
 
 def facts_of_many(session: Session, subjects: list[str]) -> dict[str, list[ConsentFact]]:
     """The policy's view of many numbers' records, in one query of the columns it reads.
 
-    Columns, not records: a fan-out reads hundreds at a time, and loading each as a record
-    (with its evidence to decode) cost more than deciding its text.
+    Columns, not records: loading each as a record (with its evidence to decode) cost more
+    than deciding its text.
     """
     facts: dict[str, list[ConsentFact]] = {s: [] for s in subjects}
     c = ConsentRecord
