@@ -11,6 +11,7 @@ before any retry.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -43,6 +44,8 @@ HORIZON_SECONDS = 1.0
 # A message still `sending` after this long was left by a crash and is reconciled.
 STUCK_AFTER = timedelta(minutes=2)
 RECONCILE = "reconcile"
+# When this worker last started a text of each sender (its monotonic clock).
+_LAST_START: dict[str, float] = {}
 PACED = "paced"
 # Texts one worker has at the provider at once (its threads; each keeps its connection).
 CONCURRENCY = 8
@@ -259,7 +262,7 @@ def _send(
         if (previous := before[index]) is not None:
             handed[previous].wait()
         try:
-            return _send_one(courier.provider, slotted[index], started[index])
+            return _send_one(courier, slotted[index], started[index])
         finally:  # whatever happened, the texts behind it are free to go
             started[index].set()
             handed[index].set()
@@ -276,11 +279,21 @@ def _send(
 
 
 def _send_one(
-    provider: SmsProvider, slotted: _Slotted, started: threading.Event
+    courier: Courier, slotted: _Slotted, started: threading.Event
 ) -> Receipt | ProviderError:
-    wait = slotted.at - time.monotonic()
+    """Send one text at its slot, and no sooner than `spacing` after its sender's last one.
+
+    Texts start one after another (see `_send`), so the last start of each sender is read and
+    written in turn. After a stall (the machine busy, a slow answer) the texts behind a late one
+    follow it a spacing apart instead of all at once: one worker never puts more than
+    `SENDER_MPS` of a sender's texts into any second, whatever its slots said.
+    """
+    provider, sender = courier.provider, slotted.claimed.text.sender
+    not_before = _LAST_START.get(sender, -math.inf) + courier.pacer.spacing
+    wait = max(slotted.at, not_before) - time.monotonic()
     if wait > 0:
         time.sleep(wait)  # a slot less than the horizon away: waiting beats a round trip
+    _LAST_START[sender] = time.monotonic()
     started.set()
     try:
         with SEND_SECONDS.labels(provider.name).time():

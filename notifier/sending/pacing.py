@@ -78,6 +78,9 @@ class SenderPacer:
     def __init__(self, redis: Redis, per_second: float) -> None:
         self._redis = redis
         self.interval = 1.0 / (per_second * SAFETY)
+        # The least time between two texts of one sender leaving one worker: a text late for its
+        # slot pushes the ones behind it back rather than letting them catch up in a burst.
+        self.spacing = 1.0 / per_second
         self._script = redis.register_script(_RESERVE)
 
     def reserve_many(self, sender: str, afters: Sequence[float], *, horizon: float) -> Reservation:

@@ -108,6 +108,7 @@ class FakePacer:
 
     def __init__(self) -> None:
         self.far_off = False
+        self.spacing = 0.0  # texts of one sender may follow each other at once
 
     def reserve_many(self, sender: str, afters: Sequence[float], *, horizon: float) -> Reservation:
         """Every slot at its text's time; or none, the next free one well beyond the horizon."""

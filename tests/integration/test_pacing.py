@@ -4,6 +4,8 @@ it or more, each text no sooner than its time, far slots handed back."""
 from __future__ import annotations
 
 import bisect
+import itertools
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +13,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from notifier.models import Message
+from notifier.sending.courier import Courier, _Claimed, _send, _Slotted
 from notifier.sending.pacing import SAFETY, SenderPacer
+from notifier.sending.providers import OutgoingText, Receipt
 from notifier.services import Services
 from notifier.work import Due
 from tests.conftest import joined
@@ -129,3 +133,35 @@ def test_a_text_beyond_the_senders_rate_goes_back_on_the_queue_for_later(
         assert later.status == "pending"
         assert later.send_at is not None
         assert later.send_at - svc.clock.now() > timedelta(seconds=90)
+
+
+class _TimedProvider:
+    """Takes every text at once and notes when (on the monotonic clock) each one started."""
+
+    name = "timed"
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, float]] = []
+
+    def send(self, text: OutgoingText) -> Receipt:
+        self.started.append((text.sender, time.monotonic()))
+        return Receipt(f"SM{len(self.started):032d}", "queued")
+
+
+def test_texts_late_for_their_slots_follow_each_other_a_spacing_apart(svc: Services) -> None:
+    provider = _TimedProvider()
+    courier = Courier(svc.work, provider, SenderPacer(svc.redis, 20), None, lambda m, t: None)
+    overdue = time.monotonic() - 1.0  # the worker was held up: every slot has passed
+    texts = [
+        _Slotted(
+            _Claimed(f"msg-{n}", OutgoingText(f"+1305555{n:04d}", sender, "hi", None), 0), overdue
+        )
+        for n, sender in enumerate(["+13055550100"] * 4 + ["+13055550199"] * 2)
+    ]
+
+    sent, failed = _send(courier, texts)
+
+    assert (len(sent), failed) == (6, [])
+    for sender in ("+13055550100", "+13055550199"):
+        starts = [at for s, at in provider.started if s == sender]
+        assert all(b - a >= 1 / 20 for a, b in itertools.pairwise(starts))
