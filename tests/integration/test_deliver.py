@@ -164,8 +164,9 @@ def _crash_while_sending(svc: Services, message_id: str) -> None:
         )
 
 
-def accept(app: Any, admin_key: str, count: int) -> list[str]:
-    """`count` customers join, each event putting its own deliver job on the queue."""
+def accept(app: Any, admin_key: str, count: int, phone: str | None = None) -> list[str]:
+    """`count` customers join (or one customer `count` times, with `phone`), each event putting
+    its own deliver job on the queue."""
     client: FlaskClient = app.test_client()
     headers = {"Authorization": f"Bearer {admin_key}"}
     client.put(
@@ -173,7 +174,7 @@ def accept(app: Any, admin_key: str, count: int) -> list[str]:
     )
     return [
         client.post(
-            "/v1/events", json=joined(f"e{n}", f"A{n}", f"+1305555011{n}"), headers=headers
+            "/v1/events", json=joined(f"e{n}", f"A{n}", phone or f"+1305555011{n}"), headers=headers
         ).get_json()["notifications"][0]["id"]
         for n in range(count)
     ]
@@ -231,20 +232,10 @@ def test_backoff_grows_and_stays_capped() -> None:
 def test_texts_to_one_customer_reach_twilio_in_the_order_they_were_decided(
     app: Any, svc: Services, admin_key: str, fake_twilio: FakeTwilio
 ) -> None:
-    client: FlaskClient = app.test_client()
-    headers = {"Authorization": f"Bearer {admin_key}"}
-    client.put(
-        "/v1/queues/desk", json={"name": "Desk", "timezone": "America/New_York"}, headers=headers
-    )
-    ids = [
-        client.post(
-            "/v1/events", json=joined(f"e{ticket}", ticket, PHONE), headers=headers
-        ).get_json()["notifications"][0]["id"]
-        for ticket in ("A1", "A2")
-    ]
+    ids = accept(app, admin_key, 2, PHONE)  # tickets A0 and A1
     fake_twilio.delay_next(0.3)  # the first one takes longer to get there
 
     assert deliver_many(ids) == "2 sent"
 
     assert [m.sid for m in fake_twilio.messages] == [status_of(svc, i).provider_sid for i in ids]
-    assert ["A1" in m.body for m in fake_twilio.messages] == [True, False]
+    assert ["A0" in m.body for m in fake_twilio.messages] == [True, False]
