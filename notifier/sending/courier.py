@@ -290,7 +290,10 @@ def _send_one(
     """
     provider, sender = courier.provider, slotted.claimed.text.sender
     not_before = _LAST_START.get(sender, -math.inf) + courier.pacer.spacing
-    wait = max(slotted.at, not_before) - time.monotonic()
+    # No longer than the horizon for the spacing: a sender slower than one a second must not
+    # hold the worker for its whole spacing (its schedule keeps its texts that far apart).
+    now = time.monotonic()
+    wait = max(slotted.at, min(not_before, now + HORIZON_SECONDS)) - now
     if wait > 0:
         time.sleep(wait)  # a slot less than the horizon away: waiting beats a round trip
     _LAST_START[sender] = time.monotonic()
