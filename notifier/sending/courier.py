@@ -11,7 +11,6 @@ before any retry.
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -44,8 +43,6 @@ HORIZON_SECONDS = 1.0
 # A message still `sending` after this long was left by a crash and is reconciled.
 STUCK_AFTER = timedelta(minutes=2)
 RECONCILE = "reconcile"
-# When this worker last started a text of each sender (its monotonic clock).
-_LAST_START: dict[str, float] = {}
 PACED = "paced"
 # Texts one worker has at the provider at once (its threads; each keeps its connection).
 CONCURRENCY = 8
@@ -289,14 +286,14 @@ def _send_one(
     `SENDER_MPS` of a sender's texts into any second, whatever its slots said.
     """
     provider, sender = courier.provider, slotted.claimed.text.sender
-    not_before = _LAST_START.get(sender, -math.inf) + courier.pacer.spacing
+    not_before = courier.pacer.spaced_after(sender)
     # No longer than the horizon for the spacing: a sender slower than one a second must not
     # hold the worker for its whole spacing (its schedule keeps its texts that far apart).
     now = time.monotonic()
     wait = max(slotted.at, min(not_before, now + HORIZON_SECONDS)) - now
     if wait > 0:
         time.sleep(wait)  # a slot less than the horizon away: waiting beats a round trip
-    _LAST_START[sender] = time.monotonic()
+    courier.pacer.started(sender, time.monotonic())
     started.set()
     try:
         with SEND_SECONDS.labels(provider.name).time():

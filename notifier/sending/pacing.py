@@ -16,6 +16,7 @@ the rate) before the carrier could count one too many in a second.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -81,6 +82,7 @@ class SenderPacer:
         # The least time between two texts of one sender leaving one worker: a text late for its
         # slot pushes the ones behind it back rather than letting them catch up in a burst.
         self.spacing = 1.0 / per_second
+        self._started: dict[str, float] = {}  # this worker's last start per sender (monotonic)
         self._script = redis.register_script(_RESERVE)
 
     def reserve_many(self, sender: str, afters: Sequence[float], *, horizon: float) -> Reservation:
@@ -92,6 +94,14 @@ class SenderPacer:
         args = [self.interval, horizon, *afters]
         now, free, *slots = self._script(keys=[f"notifier:pace:{sender}"], args=args)
         return Reservation(float(now), tuple(float(s) for s in slots), self.interval, float(free))
+
+    def spaced_after(self, sender: str) -> float:
+        """The earliest this worker may start the sender's next text (monotonic clock)."""
+        return self._started.get(sender, -math.inf) + self.spacing
+
+    def started(self, sender: str, at: float) -> None:
+        """This worker started a text of `sender` at `at` (monotonic clock)."""
+        self._started[sender] = at
 
     def reserve(self, sender: str, *, max_wait: float) -> tuple[bool, float]:
         """(True, wait) when a slot `wait` seconds away is now ours; (False, wait) if too far."""

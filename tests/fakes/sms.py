@@ -8,6 +8,7 @@ taken meanwhile is counted against it, which is how a second send of one message
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -108,7 +109,13 @@ class FakePacer:
 
     def __init__(self) -> None:
         self.far_off = False
-        self.spacing = 0.0  # texts of one sender may follow each other at once
+
+    def spaced_after(self, sender: str) -> float:
+        """Texts of one sender may follow each other at once."""
+        return -math.inf
+
+    def started(self, sender: str, at: float) -> None:
+        """Nothing to remember: no spacing."""
 
     def reserve_many(self, sender: str, afters: Sequence[float], *, horizon: float) -> Reservation:
         """Every slot at its text's time; or none, the next free one well beyond the horizon."""
