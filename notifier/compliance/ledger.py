@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from consent.jurisdiction import jurisdiction, needs_documented_consent
 from consent.ledger import StoredRecord, record_leaf
 from consent.records import ConsentFact
+from notifier.db import insert_new
 from notifier.errors import FieldError, ValidationFailedError
 from notifier.models import CONSENT_SEQ, ConsentRecord, Subject, Suppression, new_id
 from notifier.models_ledger import LedgerLeaf, LedgerPending
@@ -98,7 +99,10 @@ def producer_record(consent: ConsentIn, phone: str, source: str, prefix: str = "
 def append(
     session: Session, pseudonymize: Pseudonymizer, record: NewRecord, now: datetime
 ) -> ConsentRecord:
-    """Append one record and queue it for the tree; only the number's own row is locked."""
+    """Append one record and queue it for the tree; only the number's own row is locked.
+
+    Answers the record as written (a record is never changed, so the session does not keep it).
+    """
     subject = pseudonymize(record.phone)
     lock_subject(session, subject, record.phone, now)
     row = ConsentRecord(
@@ -120,31 +124,40 @@ def append(
         hash="",
     )
     row.hash = record_leaf(hashed_fields(row)).hex()
-    session.add(row)
-    session.add(LedgerPending(seq=row.seq))
-    session.flush()
+    insert_new(session, row)
+    insert_new(session, LedgerPending(seq=row.seq))
     return row
 
 
 def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> None:
-    """Hold the number's `subjects` row (made if new) until commit: one writer per number."""
-    insert: Callable[..., Any] = (
-        postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    )
+    """Hold the number's `subjects` row (made if new) until commit: one writer per number.
+
+    A row this transaction made is its own until it commits; one made before is locked. On
+    SQLite, whose writers take turns, holding the write lock is enough.
+    """
+    postgres = session.get_bind().dialect.name == "postgresql"
+    insert_into: Callable[..., Any] = postgresql.insert if postgres else sqlite.insert
     values = {"pseudonym": subject, "phone": phone, "created_at": now}
-    session.execute(insert(Subject).values(**values).on_conflict_do_nothing())
-    session.execute(select(Subject.pseudonym).where(Subject.pseudonym == subject).with_for_update())
+    made = session.execute(
+        insert_into(Subject).values(**values).on_conflict_do_nothing().returning(Subject.pseudonym)
+    ).first()
+    if made is None and postgres:
+        query = select(Subject.pseudonym).where(Subject.pseudonym == subject).with_for_update()
+        session.execute(query)
 
 
 def next_seq(session: Session) -> int:
     """The next record number, taken without waiting for other appends."""
     if session.get_bind().dialect.name == "postgresql":
         return int(session.execute(select(CONSENT_SEQ.next_value())).scalar_one())
-    # SQLite's writers take turns, so the highest number in use is stable here. The tree's
-    # leaves count too: a number once folded is never given again, even if its record is gone.
-    used = select(func.max(ConsentRecord.seq)).union_all(select(func.max(LedgerLeaf.seq)))
-    highest = select(func.coalesce(func.max(used.subquery().c[0]), 0))
-    return int(session.execute(highest).scalar_one()) + 1
+    # SQLite's writers take turns, so the highest number in use is stable here.
+    return int(session.execute(_HIGHEST_SEQ).scalar_one()) + 1
+
+
+# The tree's leaves count too: a number once folded is never given again, even if its record
+# is gone. Built once: it is asked for every record appended on SQLite.
+_USED_SEQ = select(func.max(ConsentRecord.seq)).union_all(select(func.max(LedgerLeaf.seq)))
+_HIGHEST_SEQ = select(func.coalesce(func.max(_USED_SEQ.subquery().c[0]), 0))
 
 
 def hashed_fields(row: ConsentRecord) -> dict[str, object]:

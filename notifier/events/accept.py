@@ -6,10 +6,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from notifier.compliance.keys import Caller
+from notifier.db import insert_new, table_of
 from notifier.errors import invalid
 from notifier.events import fanouts, tickets
 from notifier.events.answers import EventAccepted, NotificationOut
@@ -38,12 +39,16 @@ def accept(
                 f"unknown queue {event.queue_id!r}; create it with PUT /v1/queues/{{id}}",
             )
         row = _event_row(work, caller, event, idempotency_key)
-        work.session.add(row)
-        work.session.flush()  # a concurrent duplicate fails here, before any work
+        insert_new(work.session, row)  # a concurrent duplicate fails here, before any work
         origin = Origin(queue, row.id, f"key:{caller.name}")
         recipients = HANDLERS[event.type](work, origin, event)
         answer = _answer(event.id, work, recipients)
-        row.response = answer.model_dump(mode="json")
+        events = table_of(Event)
+        work.session.execute(
+            update(events)
+            .where(events.c.id == row.id)
+            .values(response=answer.model_dump(mode="json"))
+        )
         return answer
 
     answer, duplicate = once(unit, seen, act)
@@ -67,14 +72,14 @@ def _answer(event_id: str, work: Work, recipients: int | None) -> EventAccepted:
         return EventAccepted(event_id=event_id, duplicate=False, recipients=recipients)
     notes = [
         NotificationOut(
-            id=m.id,
-            ticket_id=m.ticket_ref,
-            kind=m.kind,
-            decision=m.decision,  # type: ignore[arg-type]
-            reason=m.reason,
-            send_at=m.send_at,
+            id=m["id"],
+            ticket_id=m["ticket_ref"],
+            kind=m["kind"],
+            decision=m["decision"],
+            reason=m["reason"],
+            send_at=m["send_at"],
         )
-        for m in work.messages
+        for m in work.rows
     ]
     return EventAccepted(event_id=event_id, duplicate=False, notifications=notes)
 

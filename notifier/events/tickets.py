@@ -7,16 +7,20 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Select, delete, select
+from sqlalchemy.orm import lazyload
 
+from consent.policy import Decision
 from notifier.compliance.ledger import append, producer_record
+from notifier.db import insert_new
 from notifier.errors import invalid
 from notifier.events.origin import Origin
+from notifier.events.recipients import keep
 from notifier.events.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 from notifier.models import Message, Queue, Suppression, Ticket, new_id
 from notifier.phones import region_for_timezone, to_e164
 from notifier.sending import lifecycle
-from notifier.sending.decide import Draft, consent_decision, record, skipped
+from notifier.sending.decide import Draft, consent_decision, decided_row, skipped
 from notifier.sending.lifecycle import MessageStatus, Priority, Source, TicketState
 from notifier.texts import compose
 from notifier.work import Work
@@ -41,29 +45,26 @@ def staleness(message: Message, ticket: Ticket | None) -> str | None:
 
 def open_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket | None:
     """The queue's open ticket with this id (ids are reused once a ticket closes)."""
-    return work.session.scalar(
-        select(Ticket)
-        .where(
-            Ticket.queue_id == queue.id,
-            Ticket.ticket_id == ticket_id,
-            Ticket.state.in_(OPEN_STATES),
-        )
-        .order_by(Ticket.joined_at.desc())
-        .limit(1)
-    )
+    return work.session.scalar(_latest(queue, ticket_id).where(Ticket.state.in_(OPEN_STATES)))
 
 
 def known_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket:
     """The open ticket with this id, else its latest closed one; 422 if there is none."""
-    ticket = open_ticket(work, queue, ticket_id) or work.session.scalar(
+    ticket = open_ticket(work, queue, ticket_id) or work.session.scalar(_latest(queue, ticket_id))
+    if ticket is None:
+        raise invalid("ticket.id", f"unknown ticket {ticket_id!r} in queue {queue.id!r}")
+    return ticket
+
+
+def _latest(queue: Queue, ticket_id: str) -> Select[tuple[Ticket]]:
+    # The queue is in hand: no need to join it in again for each ticket.
+    return (
         select(Ticket)
+        .options(lazyload(Ticket.queue))
         .where(Ticket.queue_id == queue.id, Ticket.ticket_id == ticket_id)
         .order_by(Ticket.joined_at.desc())
         .limit(1)
     )
-    if ticket is None:
-        raise invalid("ticket.id", f"unknown ticket {ticket_id!r} in queue {queue.id!r}")
-    return ticket
 
 
 def call_at(ticket: Ticket, at: datetime) -> datetime | None:
@@ -115,16 +116,18 @@ def draft_for(
     )
 
 
-def _decide(
-    work: Work, origin: Origin, draft: Draft, *, unreachable: bool | None = None
-) -> Message:
+def _decide(work: Work, origin: Origin, draft: Draft, *, unreachable: bool | None = None) -> None:
     decision = consent_decision(work.session, draft, work.now, unreachable=unreachable)
-    return record(work, draft, decision, queue=origin.queue, event_pk=origin.event_pk)
+    _record(work, origin, draft, decision)
 
 
 def _skip(work: Work, origin: Origin, ticket: Ticket, kind: str, reason: str) -> None:
-    draft = draft_for(origin.queue, ticket, kind, None)
-    record(work, draft, skipped(reason), queue=origin.queue, event_pk=origin.event_pk)
+    _record(work, origin, draft_for(origin.queue, ticket, kind, None), skipped(reason))
+
+
+def _record(work: Work, origin: Origin, draft: Draft, decision: Decision) -> None:
+    # Inserted as a row at the commit, as a fan-out's are: nothing changes it before then.
+    keep(work, [decided_row(work, draft, decision, origin.queue, origin.event_pk)])
 
 
 def _moved_on(ticket: Ticket, occurred_at: datetime) -> str | None:
@@ -174,7 +177,7 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
         last_event_at=event.occurred_at,
     )
     told(ticket, work.now)  # before the row is written: one INSERT, no UPDATE after it
-    work.session.add(ticket)
+    insert_new(work.session, ticket)
     # Counted from when the customer joined, if the producer tells us late.
     body = compose.joined(queue, ticket, min(event.occurred_at, work.now))
     _decide(work, origin, draft_for(queue, ticket, "joined", body), unreachable=False)

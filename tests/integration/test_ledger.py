@@ -40,7 +40,6 @@ def append(svc: Services, phone: str, action: str = "grant") -> ConsentRecord:
     )
     with svc.db.session() as session:
         row = ledger.append(session, svc.pseudonymize, record, svc.clock.now())
-        session.expunge(row)
     return row
 
 
