@@ -56,7 +56,7 @@ def known_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket:
     return ticket
 
 
-def _latest(queue: Queue, ticket_id: str) -> Select[tuple[Ticket]]:
+def _latest(queue: Queue, ticket_id: str) -> Select[Ticket]:
     # The queue is in hand: no need to join it in again for each ticket.
     return (
         select(Ticket)
