@@ -87,10 +87,14 @@ def screenshot(driver: WebDriver, name: str) -> Path:
 
 
 def click(driver: WebDriver, by: str, value: str) -> None:
-    """Click what leads to another page, and wait until that page has replaced this one."""
+    """Click what leads to another page; wait until that page has replaced this one and loaded."""
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(by, value).click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(page))
+    wait = WebDriverWait(driver, 10)
+    wait.until(expected_conditions.staleness_of(page))
+    # Gone is not yet replaced: reading the next page while it still loads can find an
+    # element of a document that is then swapped out.
+    wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def sign_in(driver: WebDriver, base_url: str, name: str, password: str) -> None:
