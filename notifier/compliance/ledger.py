@@ -9,12 +9,11 @@ commit.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -136,14 +135,20 @@ def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> N
     SQLite, whose writers take turns, holding the write lock is enough.
     """
     postgres = session.get_bind().dialect.name == "postgresql"
-    insert_into: Callable[..., Any] = postgresql.insert if postgres else sqlite.insert
     values = {"pseudonym": subject, "phone": phone, "created_at": now}
-    made = session.execute(
-        insert_into(Subject).values(**values).on_conflict_do_nothing().returning(Subject.pseudonym)
-    ).first()
+    made = session.execute(_NEW_SUBJECT[postgres], values).first()
     if made is None and postgres:
-        query = select(Subject.pseudonym).where(Subject.pseudonym == subject).with_for_update()
-        session.execute(query)
+        session.execute(_LOCK_SUBJECT, {"pseudonym": subject})
+
+
+# Built once (per dialect, for PostgreSQL or not), as every record appended asks them.
+_NEW_SUBJECT = {
+    postgres: insert_into(Subject).on_conflict_do_nothing().returning(Subject.pseudonym)
+    for postgres, insert_into in ((True, postgresql.insert), (False, sqlite.insert))
+}
+_LOCK_SUBJECT = (
+    select(Subject.pseudonym).where(Subject.pseudonym == bindparam("pseudonym")).with_for_update()
+)
 
 
 def next_seq(session: Session) -> int:
@@ -217,25 +222,27 @@ def facts_of_many(session: Session, subjects: list[str]) -> dict[str, list[Conse
     than deciding its text.
     """
     facts: dict[str, list[ConsentFact]] = {s: [] for s in subjects}
-    c = ConsentRecord
-    rows = session.execute(
-        select(
-            c.subject,
-            c.id,
-            c.seq,
-            c.purposes,
-            c.action,
-            c.method,
-            c.recorded_at,
-            c.captured_at,
-            c.disclosure_text,
-        )
-        .where(c.subject.in_(subjects))
-        .order_by(c.seq)
-    )
-    for row in rows:
+    for row in session.execute(_FACTS, {"subjects": subjects}):
         facts[row.subject].append(to_fact(row))
     return facts
+
+
+# Built once: every decision asks it.
+_FACTS = (
+    select(
+        ConsentRecord.subject,
+        ConsentRecord.id,
+        ConsentRecord.seq,
+        ConsentRecord.purposes,
+        ConsentRecord.action,
+        ConsentRecord.method,
+        ConsentRecord.recorded_at,
+        ConsentRecord.captured_at,
+        ConsentRecord.disclosure_text,
+    )
+    .where(ConsentRecord.subject.in_(bindparam("subjects", expanding=True)))
+    .order_by(ConsentRecord.seq)
+)
 
 
 def is_unreachable(session: Session, subject: str) -> bool:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Select, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import lazyload
 
 from consent.policy import Decision
@@ -45,26 +45,28 @@ def staleness(message: Message, ticket: Ticket | None) -> str | None:
 
 def open_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket | None:
     """The queue's open ticket with this id (ids are reused once a ticket closes)."""
-    return work.session.scalar(_latest(queue, ticket_id).where(Ticket.state.in_(OPEN_STATES)))
+    return work.session.scalar(_OPEN, {"queue_id": queue.id, "ticket_id": ticket_id})
 
 
 def known_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket:
     """The open ticket with this id, else its latest closed one; 422 if there is none."""
-    ticket = open_ticket(work, queue, ticket_id) or work.session.scalar(_latest(queue, ticket_id))
+    ticket = open_ticket(work, queue, ticket_id) or work.session.scalar(
+        _LATEST, {"queue_id": queue.id, "ticket_id": ticket_id}
+    )
     if ticket is None:
         raise invalid("ticket.id", f"unknown ticket {ticket_id!r} in queue {queue.id!r}")
     return ticket
 
 
-def _latest(queue: Queue, ticket_id: str) -> Select[Ticket]:
-    # The queue is in hand: no need to join it in again for each ticket.
-    return (
-        select(Ticket)
-        .options(lazyload(Ticket.queue))
-        .where(Ticket.queue_id == queue.id, Ticket.ticket_id == ticket_id)
-        .order_by(Ticket.joined_at.desc())
-        .limit(1)
-    )
+# Built once, as every ticket event asks them. The queue is in hand: not joined in again.
+_LATEST = (
+    select(Ticket)
+    .options(lazyload(Ticket.queue))
+    .where(Ticket.queue_id == bindparam("queue_id"), Ticket.ticket_id == bindparam("ticket_id"))
+    .order_by(Ticket.joined_at.desc())
+    .limit(1)
+)
+_OPEN = _LATEST.where(Ticket.state.in_(OPEN_STATES))
 
 
 def call_at(ticket: Ticket, at: datetime) -> datetime | None:
