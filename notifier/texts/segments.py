@@ -51,8 +51,8 @@ def count_segments(text: str) -> SegmentCount:
     """Count the segments of `text`: GSM-7 if every character is in its tables, else UCS-2."""
     # Set operations, not a loop per character: every text is counted as it is composed.
     if _GSM_BASIC.issuperset(text):
-        encoding, weights = GSM_7, [1] * len(text)
-    elif _GSM_ALL.issuperset(text):
+        return SegmentCount(GSM_7, _uniform(len(text), *_ROOM[GSM_7]), len(text))
+    if _GSM_ALL.issuperset(text):
         encoding = GSM_7
         weights = [2 if char in _GSM_EXTENSION else 1 for char in text]
     else:
@@ -72,16 +72,21 @@ def fits(text: str) -> bool:
 def _pack(weights: Sequence[int], single: int, concatenated: int) -> int:
     """Segments needed when no character (escape or surrogate pair) is split between two."""
     total = sum(weights)
-    if total == 0:
-        return 0
-    if total <= single:
-        return 1
+    if total <= single or max(weights) == 1:
+        return _uniform(total, single, concatenated)
     segments, used = 1, 0
     for weight in weights:
         if used + weight > concatenated:
             segments, used = segments + 1, 0
         used += weight
     return segments
+
+
+def _uniform(units: int, single: int, concatenated: int) -> int:
+    """Segments needed when every character takes one unit: each part fills up whole."""
+    if units <= single:
+        return min(units, 1)
+    return -(-units // concatenated)
 
 
 def fold_to_gsm7(text: str) -> str:
