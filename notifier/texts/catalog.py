@@ -6,7 +6,7 @@ import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
 from typing import Any
@@ -264,7 +264,14 @@ def _time(locale: str, brand: Brand, moment: datetime) -> str:
     """`moment` on the queue's clock, in the language's short time format."""
     if moment.tzinfo is None:
         raise ValueError("times in texts must be timezone-aware")
-    text = format_time(moment, "short", tzinfo=brand.tz, locale=_BABEL_LOCALES[locale])
+    return _clock_time(locale, brand.tz, moment)
+
+
+# A queue's customers share come-back times (rounded to 5 minutes): a fan-out formats each
+# one once, not once per text.
+@lru_cache(maxsize=1024)
+def _clock_time(locale: str, tz: ZoneInfo, moment: datetime) -> str:
+    text = format_time(moment, "short", tzinfo=tz, locale=_BABEL_LOCALES[locale])
     # CLDR puts a narrow no-break space before "PM"; it is outside GSM-7 and would make every
     # English text UCS-2, cutting its room by a third.
     return fold_to_gsm7(text)
@@ -285,10 +292,12 @@ def _compose(
     first = first or not brand.replies  # every text from such a sender says how to opt out
     # Free text goes on one line: a producer's newlines would break the text's layout.
     names = map_free({**values, "brand": brand.name}, lambda value: " ".join(value.split()))
-    if not fits(render(catalog, lines, names, first)):
-        # Spelling "Pública" as "Publica" keeps a Latin-script text in GSM-7, with half as
-        # much room again; that costs the reader less than any line or word we would cut.
-        names = map_free(names, fold_to_gsm7)
+    whole = render(catalog, lines, names, first)
+    if fits(whole):
+        return whole  # most texts: nothing to fold, drop or shorten
+    # Spelling "Pública" as "Publica" keeps a Latin-script text in GSM-7, with half as
+    # much room again; that costs the reader less than any line or word we would cut.
+    names = map_free(names, fold_to_gsm7)
     kept = list(lines)
     for line in sorted((ln for ln in lines if ln.drop), key=lambda ln: -ln.drop):
         if fits(render(catalog, kept, names, first)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from notifier.models import Queue, Ticket
@@ -23,11 +24,14 @@ class DelayNotice:
 
 def brand(queue: Queue) -> catalog.Brand:
     """How the queue signs its catalog."""
+    return _brand(queue.brand or queue.name, queue.contact, queue.timezone, queue.sender)
+
+
+# A fan-out signs thousands of texts alike: the brand is made once, not once per text.
+@lru_cache(maxsize=256)
+def _brand(name: str, contact: str | None, timezone: str, sender: str | None) -> catalog.Brand:
     return catalog.Brand(
-        name=queue.brand or queue.name,
-        contact=queue.contact,
-        tz=ZoneInfo(queue.timezone),
-        replies=takes_replies(queue.sender),
+        name=name, contact=contact, tz=ZoneInfo(timezone), replies=takes_replies(sender)
     )
 
 
