@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import re
+from functools import cache, lru_cache
 from typing import Any
 
 import phonenumbers
@@ -37,6 +38,8 @@ _DOCUMENTED_CONSENT_REGIONS = frozenset({
 })  # fmt: skip
 
 _UNKNOWN_ZONE = "Etc/Unknown"
+# A number as the edge writes it (E.164): "+", a country code, 7 to 15 digits in all.
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 
 def jurisdiction(phone: str) -> str:
@@ -46,7 +49,31 @@ def jurisdiction(phone: str) -> str:
 
 def needs_documented_consent(phone: str) -> bool:
     """True for EU/EEA/UK numbers, whose grants must carry disclosure text and captured_at."""
+    answer = _country_answer(_country_code(phone)) if _E164.fullmatch(phone) else None
+    if answer is not None:
+        return answer
     return _region(phone) in _DOCUMENTED_CONSENT_REGIONS
+
+
+def _country_code(phone: str) -> int | None:
+    """The country code of an E.164 number: codes are prefix-free, so the first one found."""
+    for size in (1, 2, 3):
+        code = int(phone[1 : 1 + size])
+        if code in phonenumbers.COUNTRY_CODE_TO_REGION_CODE:
+            return code
+    return None
+
+
+@cache
+def _country_answer(code: int | None) -> bool | None:
+    """Whether every region of a country code needs documented consent (True), none does
+    (False), or only the number itself can tell (None: +39 is Italy and the Vatican).
+
+    Most codes answer alike for all their numbers, which spares a fan-out parsing each one.
+    """
+    regions = phonenumbers.COUNTRY_CODE_TO_REGION_CODE.get(code or 0, ())
+    answers = {region in _DOCUMENTED_CONSENT_REGIONS for region in regions}
+    return answers.pop() if len(answers) == 1 else None
 
 
 def time_zones(phone: str) -> tuple[str, ...]:

@@ -52,6 +52,23 @@ def test_other_numbers_do_not_need_documented_consent(phone: str) -> None:
     assert not needs_documented_consent(phone)
 
 
+@pytest.mark.parametrize(
+    ("phone", "documented"),
+    [
+        ("+390612345678", True),  # IT
+        ("+390669812345", False),  # VA, which shares +39
+        ("+4791234567", True),  # NO
+        ("+4779021234", False),  # SJ (Svalbard), which shares +47
+        ("+590690001234", True),  # GP
+        ("+590590271234", False),  # BL (Saint Barthelemy), which shares +590
+    ],
+)
+def test_a_country_code_shared_across_the_line_is_told_apart_by_the_number(
+    phone: str, documented: bool
+) -> None:
+    assert needs_documented_consent(phone) is documented
+
+
 def test_time_zones_come_from_phonenumbers() -> None:
     assert time_zones("+13055550142") == ("America/New_York",)
     assert set(time_zones("+34600000000")) == {"Europe/Madrid", "Atlantic/Canary"}
