@@ -108,9 +108,10 @@ def _decide_batch(work: Work, run: _Run, tickets: list[Ticket]) -> list[dict[str
     session = work.session
     fanout = session.get_one(Fanout, run.fanout_id)
     todo = [t for t in tickets if t.id not in run.decided]
-    for ticket in tickets:
-        # Changed while deciding and written back in one statement (`_save`), not one each.
-        session.expunge(ticket)
+    # The tickets are changed while deciding and written back in one statement (`_save`), not
+    # one each; the fan-out is only read. Out of the session at once: one by one, each ticket
+    # would cost a walk of its relationships.
+    session.expunge_all()
     subjects = [t.subject for t in todo]
     params = fanout.params
     batch = _Batch(
