@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
 from notifier.clock import Clock
-from notifier.db import Database, table_of
+from notifier.db import Database, insert_rows
 from notifier.models import Fanout, Message, StatusStep
 from notifier.phones import Pseudonymizer
 
@@ -174,11 +173,10 @@ class UnitOfWork:
                     bulk[row_id]["job_id"] = job.job_id
                 else:
                     rows[row_id].job_id = job.job_id
-        if work.rows:
-            # Core statements on the tables: the ORM's bulk insert costs more per row than the
-            # database does, and these rows need nothing from the ORM.
-            work.session.execute(insert(table_of(Message)), work.rows)
-            work.session.execute(insert(table_of(StatusStep)), work.steps)
+        # Core rows, not ORM objects: the ORM's bulk insert costs more per row than the
+        # database does, and these rows need nothing from the ORM.
+        insert_rows(work.session, Message, work.rows)
+        insert_rows(work.session, StatusStep, work.steps)
         return planned
 
 
