@@ -5,13 +5,24 @@ from __future__ import annotations
 import fcntl
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, Table, create_engine, event, insert, inspect
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    inspect,
+    text,
+    update,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -80,15 +91,55 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
         session.execute(insert(table), rows)
         return
     names = list(rows[0])
-    converts = [
-        (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
-    ]
+    converts = [(name, _converter(table, name, dialect)) for name in names]
     copy = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
     driver = connection.connection.driver_connection  # psycopg's, in this transaction
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(copy) as rows_in:
         for row in rows:
             rows_in.write_row([row[name] if c is None else c(row[name]) for name, c in converts])
+
+
+def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Write new values into many rows of a table at once; each row names its `id` and the
+    same columns.
+
+    PostgreSQL takes them all in one UPDATE joined to the values as arrays (`unnest`), where an
+    executemany runs the UPDATE once per row; elsewhere, an executemany.
+    """
+    if not rows:
+        return
+    table, dialect = table_of(model), session.connection().dialect
+    names = [name for name in rows[0] if name != "id"]
+    if dialect.name != "postgresql":
+        # "id" names the column in SET: the key's parameter needs another name.
+        each = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(name) for name in names})
+        )
+        session.execute(each, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows])
+        return
+    quote = dialect.identifier_preparer.quote
+    columns = ["id", *names]
+    arrays = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in columns
+    )
+    sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names)
+    statement = text(
+        f"UPDATE {quote(table.name)} SET {sets} FROM unnest({arrays})"
+        f" AS v({', '.join(quote(name) for name in columns)}) WHERE {quote(table.name)}.id = v.id"
+    )
+    values = {}
+    for name in columns:
+        convert = _converter(table, name, dialect)
+        values[name] = [row[name] if convert is None else convert(row[name]) for row in rows]
+    session.execute(statement, values)
+
+
+def _converter(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
+    """How a column's type turns a value into what the driver is given, if it does."""
+    return table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
 
 
 def make_engine(url: str) -> Engine:

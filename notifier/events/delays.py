@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session, lazyload
 
 from consent.policy import Outcome
 from consent.records import ConsentFact
 from notifier.compliance import ledger
-from notifier.db import table_of
+from notifier.db import update_rows
 from notifier.events.recipients import BATCH, keep, row_for, unreachable_among
 from notifier.events.tickets import changed, draft_for, told
 from notifier.models import Fanout, Message, Queue, Ticket
@@ -141,17 +141,9 @@ _CHANGED = (
 
 
 def _save(session: Session, tickets: list[Ticket]) -> None:
-    """Write back what deciding changed on `tickets`: one statement, executed for each row."""
-    if not tickets:
-        return
-    table = table_of(Ticket)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("ticket"))
-        .values({name: bindparam(name) for name in _CHANGED})
-    )
-    rows = [{"ticket": t.id, **{name: getattr(t, name) for name in _CHANGED}} for t in tickets]
-    session.execute(statement, rows)
+    """Write back what deciding changed on `tickets`, all in one go."""
+    rows = [{"id": t.id, **{name: getattr(t, name) for name in _CHANGED}} for t in tickets]
+    update_rows(session, Ticket, rows)
 
 
 def _decide_one(work: Work, batch: _Batch, ticket: Ticket) -> dict[str, Any]:
