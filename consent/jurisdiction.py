@@ -86,12 +86,23 @@ def _jurisdiction(phone: str) -> str:
     region = _region(phone)
     if region != "US":
         return region
+    state = _us_state(_place(phone))
+    return f"US-{state}" if state else "US"
+
+
+def _place(phone: str) -> str:
+    """What the geocoder says of the number in English (`description_for_number`), told its
+    type instead of working it out again."""
     # Imported at first use: the geocoder's data for every country and language takes about
     # 100 MB, and a process that never needs a US state (a delay fan-out) never loads it.
     from phonenumbers import geocoder
 
-    state = _us_state(geocoder.description_for_number(_parse(phone), "en"))
-    return f"US-{state}" if state else "US"
+    number, geographical = _parse(phone), _geographical(phone)
+    if geographical is None:
+        return ""
+    if not geographical:
+        return str(geocoder.country_name_for_number(number, "en"))
+    return str(geocoder.description_for_valid_number(number, "en"))
 
 
 def _us_state(description: str) -> str | None:
@@ -116,7 +127,14 @@ def _region(phone: str) -> str:
 @lru_cache(maxsize=4096)
 def _time_zones(phone: str) -> tuple[str, ...]:
     number = _parse(phone)
-    for lookup in (timezone.time_zones_for_number, timezone.time_zones_for_geographical_number):
+    # A number with a place is looked up by it, as `time_zones_for_number` would after working
+    # out its type again; any other as that function says, and then by its place after all.
+    lookups = (
+        (timezone.time_zones_for_geographical_number,)
+        if _geographical(phone)
+        else (timezone.time_zones_for_number, timezone.time_zones_for_geographical_number)
+    )
+    for lookup in lookups:
         zones = tuple(str(z) for z in lookup(number) if z != _UNKNOWN_ZONE)
         if zones:
             return zones
@@ -144,6 +162,18 @@ def _local_time_zones(phone: str) -> tuple[str, ...]:
 
 def _us_state_code(where: str) -> str | None:
     return where.removeprefix("US-") if where.startswith("US-") else None
+
+
+# Working out a number's type is the costliest step of both the geocoder and the time-zone
+# lookup, which would each do it again: it is done once, and each is told.
+@lru_cache(maxsize=4096)
+def _geographical(phone: str) -> bool | None:
+    """Whether the number is of a type that has a place (None: of no known type at all)."""
+    number = _parse(phone)
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+        return None
+    return bool(phonenumbers.is_number_type_geographical(kind, number.country_code))
 
 
 # One parse per number, not one per question asked of it (region, state, zones): deciding a

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import resources
 from types import MappingProxyType
@@ -264,7 +264,8 @@ def _time(locale: str, brand: Brand, moment: datetime) -> str:
     """`moment` on the queue's clock, in the language's short time format."""
     if moment.tzinfo is None:
         raise ValueError("times in texts must be timezone-aware")
-    return _clock_time(locale, brand.tz, moment)
+    # In UTC: one instant, one key (two wall times an hour apart compare equal in their zone).
+    return _clock_time(locale, brand.tz, moment.astimezone(UTC))
 
 
 # A queue's customers share come-back times (rounded to 5 minutes): a fan-out formats each
