@@ -29,6 +29,8 @@ from sqlalchemy.types import TypeDecorator
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "notifier_read_only"
+# Batches of at least this many rows are copied into PostgreSQL (`insert_rows`).
+COPY_FROM_ROWS = 20
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -79,15 +81,16 @@ def insert_new(session: Session, row: Base) -> None:
 def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert many rows of a table at once, each naming the same columns.
 
-    PostgreSQL copies them in (COPY): one statement for all of them, where an executemany
-    runs the INSERT once per row, and costs the client less too. The columns' own conversions
+    PostgreSQL copies a batch in (COPY): one statement for all of them, where an executemany
+    runs the INSERT once per row, and costs the client less too. A few rows (an event's texts)
+    go in one INSERT: a COPY takes a round trip more. The columns' own conversions
     (`UTCDateTime` refuses naive times) apply as they do to any statement.
     """
     if not rows:
         return
     table, connection = table_of(model), session.connection()
     dialect = connection.dialect
-    if dialect.name != "postgresql":
+    if dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
         session.execute(insert(table), rows)
         return
     names = list(rows[0])
