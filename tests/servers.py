@@ -256,13 +256,21 @@ class SentinelCluster:
         return ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
 
     def start(self) -> None:
-        """Start every server; return once the sentinels know the replica and one another."""
-        self.master.start()
-        self.replica.start()
-        eventually(self._replicating, "the replica follows the master", START_SECONDS)
-        for sentinel in self.sentinels:
-            sentinel.start()
-        eventually(self._watching, "the sentinels know the replica and each other", 60)
+        """Start every server; return once the sentinels know the replica and one another.
+
+        If they do not come up, whatever did start is stopped again before the error goes on:
+        a server left running would outlive its test.
+        """
+        try:
+            self.master.start()
+            self.replica.start()
+            eventually(self._replicating, "the replica follows the master", START_SECONDS)
+            for sentinel in self.sentinels:
+                sentinel.start()
+            eventually(self._watching, "the sentinels know the replica and each other", 60)
+        except BaseException:
+            self.stop()
+            raise
 
     def master_port(self) -> int:
         """The master's port, as the first sentinel that answers names it."""
