@@ -73,9 +73,9 @@ def insert_new(session: Session, row: Base) -> None:
     For rows written once and not changed again in the transaction: the ORM would track them
     for changes that never come. Columns left unset take their defaults.
     """
-    table = table_of(type(row))
     given = inspect(row).dict
-    session.execute(insert(table), [{c.key: given[c.key] for c in table.columns if c.key in given}])
+    columns = table_of(type(row)).columns
+    insert_rows(session, type(row), [{c.key: given[c.key] for c in columns if c.key in given}])
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
@@ -95,7 +95,8 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
         return
     names = list(rows[0])
     converts = [(name, _converter(table, name, dialect)) for name in names]
-    copy = f"COPY {table.name} ({', '.join(names)}) FROM STDIN"
+    quote = dialect.identifier_preparer.quote
+    copy = f"COPY {quote(table.name)} ({', '.join(map(quote, names))}) FROM STDIN"
     driver = connection.connection.driver_connection  # psycopg's, in this transaction
     assert driver is not None
     with driver.cursor() as cursor, cursor.copy(copy) as rows_in:

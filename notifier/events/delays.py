@@ -13,7 +13,7 @@ from consent.policy import Outcome
 from consent.records import ConsentFact
 from notifier.compliance import ledger
 from notifier.db import update_rows
-from notifier.events.recipients import BATCH, keep, row_for, unreachable_among
+from notifier.events.recipients import BATCH, keep, row_for
 from notifier.events.tickets import changed, draft_for, told
 from notifier.models import Fanout, Message, Queue, Ticket
 from notifier.sending import lifecycle
@@ -119,7 +119,7 @@ def _decide_batch(work: Work, run: _Run, tickets: list[Ticket]) -> list[dict[str
         session.get_one(Queue, fanout.queue_id),
         DelayNotice(params["delay_minutes"], params.get("action"), params.get("compensation")),
         ledger.facts_of_many(session, subjects),
-        unreachable_among(session, subjects),
+        ledger.unreachable_among(session, subjects),
         _unsent_delays(session, run, todo),
     )
     rows = [_decide_one(work, batch, ticket) for ticket in todo]

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from consent.policy import Decision, Outcome
 from consent.records import GRANTED, ConsentFact, current_state
 from notifier.compliance import ledger
-from notifier.events.recipients import BATCH, keep, row_for, unreachable_among
+from notifier.events.recipients import BATCH, keep, row_for
 from notifier.models import Fanout, Message, Queue, Subject, Ticket
 from notifier.sending.decide import (
     PEAK_ALERTS,
@@ -84,7 +84,7 @@ def _peak_batch(
         )
     }
     locales = _latest_locales(session, queue, subscribers)
-    unreachable = unreachable_among(session, subscribers)
+    unreachable = ledger.unreachable_among(session, subscribers)
     send_at = max(window.start - timedelta(minutes=queue.peak_alert_lead_minutes), work.now)
     recent = peak_alerts_since_many(session, subscribers, send_at - PEAK_ALERTS_WINDOW)
     warning = _Warning(fanout, queue, window, send_at)

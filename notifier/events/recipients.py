@@ -1,14 +1,11 @@
-"""What the fan-outs share: batch size, recording decisions in bulk, who cannot be texted."""
+"""What the event handlers share: batch size, recording decisions in bulk."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from consent.policy import Decision
-from notifier.models import Fanout, Queue, Suppression
+from notifier.models import Fanout, Queue
 from notifier.sending import lifecycle
 from notifier.sending.decide import Draft, decided_row
 from notifier.work import Work
@@ -27,10 +24,3 @@ def row_for(
 def keep(work: Work, rows: list[dict[str, Any]]) -> None:
     """Give a batch of decided rows their first status; they are inserted at the commit."""
     work.decided_rows(rows, lifecycle.start_rows(rows, work.now))
-
-
-def unreachable_among(session: Session, subjects: list[str]) -> set[str]:
-    """Those of `subjects` the carrier said cannot be texted."""
-    return set(
-        session.scalars(select(Suppression.subject).where(Suppression.subject.in_(subjects)))
-    )
