@@ -239,24 +239,24 @@ def _send(
 ) -> tuple[list[tuple[str, Receipt]], list[tuple[str, ProviderError]]]:
     """Hand each text to the provider at its slot, several at once; answer receipts and errors.
 
-    The requests start in slot order (each waits for the one before it to start), so texts
-    still reach the provider front of the line first; only their round trips overlap. Texts to
-    one customer do not overlap at all: each waits until the provider has the one before it,
-    so they arrive in the order they were decided.
+    A sender's texts start in slot order (each waits for its sender's one before it to start),
+    so they still reach the provider front of the line first; only their round trips overlap,
+    and a sender held back by its pacing holds back no other. Texts to one customer do not
+    overlap at all: each waits until the provider has the one before it, so they arrive in the
+    order they were decided.
     """
     slotted = sorted(slotted, key=lambda s: s.at)
     started = [threading.Event() for _ in slotted]
     handed = [threading.Event() for _ in slotted]
-    last_to: dict[str, int] = {}
-    before = []  # the index of the text before it to the same customer, or None
-    for index, item in enumerate(slotted):
-        before.append(last_to.get(item.claimed.text.to))
-        last_to[item.claimed.text.to] = index
+    # For each text, the index of the text before it from the same sender, and to the same
+    # customer (or None).
+    after_sender = _previous([s.claimed.text.sender for s in slotted])
+    after_customer = _previous([s.claimed.text.to for s in slotted])
 
     def one(index: int) -> Receipt | ProviderError:
-        if index:
-            started[index - 1].wait()
-        if (previous := before[index]) is not None:
+        if (previous := after_sender[index]) is not None:
+            started[previous].wait()
+        if (previous := after_customer[index]) is not None:
             handed[previous].wait()
         try:
             return _send_one(courier, slotted[index], started[index])
@@ -275,25 +275,30 @@ def _send(
     return sent, failed
 
 
+def _previous(keys: Sequence[str]) -> list[int | None]:
+    """For each key, the index of the one before it that is the same, or None."""
+    last: dict[str, int] = {}
+    before = []
+    for index, key in enumerate(keys):
+        before.append(last.get(key))
+        last[key] = index
+    return before
+
+
 def _send_one(
     courier: Courier, slotted: _Slotted, started: threading.Event
 ) -> Receipt | ProviderError:
-    """Send one text at its slot, and no sooner than `spacing` after its sender's last one.
+    """Send one text at its slot, once its sender's recent texts leave room for it.
 
-    Texts start one after another (see `_send`), so the last start of each sender is read and
-    written in turn. After a stall (the machine busy, a slow answer) the texts behind a late one
-    follow it a spacing apart instead of all at once: one worker never puts more than
-    `SENDER_MPS` of a sender's texts into any second, whatever its slots said.
+    A sender's texts start one after another (see `_send`). A text may find its slot long past (the
+    machine was busy, an answer was slow); it still waits for room among the texts its sender
+    started in the last second, in this worker and in every other (see `pacing`).
     """
     provider, sender = courier.provider, slotted.claimed.text.sender
-    not_before = courier.pacer.spaced_after(sender)
-    # No longer than the horizon for the spacing: a sender slower than one a second must not
-    # hold the worker for its whole spacing (its schedule keeps its texts that far apart).
-    now = time.monotonic()
-    wait = max(slotted.at, min(not_before, now + HORIZON_SECONDS)) - now
-    if wait > 0:
+    if (wait := slotted.at - time.monotonic()) > 0:
         time.sleep(wait)  # a slot less than the horizon away: waiting beats a round trip
-    courier.pacer.started(sender, time.monotonic())
+    while (wait := courier.pacer.start(sender)) > 0:
+        time.sleep(wait)
     started.set()
     try:
         with SEND_SECONDS.labels(provider.name).time():

@@ -12,6 +12,13 @@ little late for its slot land in the same second as the next `SENDER_MPS` texts.
 schedule keeps `SAFETY` of the rate: any `SENDER_MPS + 1` texts in a row are reserved at least
 `1 / SAFETY` seconds apart end to end, and a text may be that much late (about 30 ms, whatever
 the rate) before the carrier could count one too many in a second.
+
+A slot is when a text may go, not when it does: a worker held up for longer than that margin
+would start its text late, and the texts slotted behind it, in other workers, would crowd the
+same second. So each text also asks Redis just before it starts: Redis keeps the moments the
+sender's last texts started, and a text waits until starting now would keep every window of
+`1 / SAFETY` seconds within the rate. Texts after a late one are held back only as far as the
+late one was late, so the schedule catches up at once.
 """
 
 from __future__ import annotations
@@ -53,6 +60,25 @@ return answer
 """
 
 
+# KEYS[1]: the moments the sender's last texts started, newest first. ARGV: the window and how
+# many texts it may hold. Answers how long to wait before asking again; "0" if the text may
+# start now (and notes that it did).
+_START = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+local window = tonumber(ARGV[1])
+local most = tonumber(ARGV[2])
+local oldest = redis.call('LINDEX', KEYS[1], most - 1)
+if oldest and now < tonumber(oldest) + window then
+  return tostring(tonumber(oldest) + window - now)
+end
+redis.call('LPUSH', KEYS[1], tostring(now))
+redis.call('LTRIM', KEYS[1], 0, most - 1)
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000) + 1000)
+return '0'
+"""
+
+
 @dataclass(frozen=True)
 class Reservation:
     """Slots handed to one caller, in the order asked for (epoch seconds, Redis's clock)."""
@@ -79,11 +105,12 @@ class SenderPacer:
     def __init__(self, redis: Redis, per_second: float) -> None:
         self._redis = redis
         self.interval = 1.0 / (per_second * SAFETY)
-        # The least time between two texts of one sender leaving one worker: a text late for its
-        # slot pushes the ones behind it back rather than letting them catch up in a burst.
-        self.spacing = 1.0 / per_second
-        self._started: dict[str, float] = {}  # this worker's last start per sender (monotonic)
-        self._script = redis.register_script(_RESERVE)
+        # Any `most + 1` texts in a row start at least `window` apart end to end: `most` in any
+        # second is the rate (a whole number of texts), or one for a sender slower than that.
+        self.most = max(1, math.floor(per_second))
+        self.window = max(1.0, self.most / per_second) / SAFETY
+        self._reserve = redis.register_script(_RESERVE)
+        self._start = redis.register_script(_START)
 
     def reserve_many(self, sender: str, afters: Sequence[float], *, horizon: float) -> Reservation:
         """Reserve a slot for each text in turn, the `i`-th no sooner than `afters[i]` seconds
@@ -92,16 +119,14 @@ class SenderPacer:
         `afters` should rise: a text due later stops the ones behind it from getting a slot.
         """
         args = [self.interval, horizon, *afters]
-        now, free, *slots = self._script(keys=[f"notifier:pace:{sender}"], args=args)
+        now, free, *slots = self._reserve(keys=[f"notifier:pace:{sender}"], args=args)
         return Reservation(float(now), tuple(float(s) for s in slots), self.interval, float(free))
 
-    def spaced_after(self, sender: str) -> float:
-        """The earliest this worker may start the sender's next text (monotonic clock)."""
-        return self._started.get(sender, -math.inf) + self.spacing
-
-    def started(self, sender: str, at: float) -> None:
-        """This worker started a text of `sender` at `at` (monotonic clock)."""
-        self._started[sender] = at
+    def start(self, sender: str) -> float:
+        """0 if a text of `sender` may start now (it is noted as started); else how many
+        seconds until it may."""
+        keys, args = [f"notifier:pace:{sender}:started"], [self.window, self.most]
+        return float(self._start(keys=keys, args=args))
 
     def reserve(self, sender: str, *, max_wait: float) -> tuple[bool, float]:
         """(True, wait) when a slot `wait` seconds away is now ours; (False, wait) if too far."""

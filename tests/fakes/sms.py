@@ -8,7 +8,6 @@ taken meanwhile is counted against it, which is how a second send of one message
 
 from __future__ import annotations
 
-import math
 from collections import Counter, deque
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -110,12 +109,9 @@ class FakePacer:
     def __init__(self) -> None:
         self.far_off = False
 
-    def spaced_after(self, sender: str) -> float:
-        """Texts of one sender may follow each other at once."""
-        return -math.inf
-
-    def started(self, sender: str, at: float) -> None:
-        """Nothing to remember: no spacing."""
+    def start(self, sender: str) -> float:
+        """Texts of one sender may start one right after another."""
+        return 0.0
 
     def reserve_many(self, sender: str, afters: Sequence[float], *, horizon: float) -> Reservation:
         """Every slot at its text's time; or none, the next free one well beyond the horizon."""

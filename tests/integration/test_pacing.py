@@ -4,8 +4,8 @@ it or more, each text no sooner than its time, far slots handed back."""
 from __future__ import annotations
 
 import bisect
-import itertools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -148,22 +148,36 @@ class _TimedProvider:
         return Receipt(f"SM{len(self.started):032d}", "queued")
 
 
-def test_texts_late_for_their_slots_follow_each_other_a_spacing_apart(svc: Services) -> None:
-    provider = _TimedProvider()
-    courier = Courier(svc.work, provider, SenderPacer(svc.redis, 20), None, lambda m, t: None)
-    overdue = time.monotonic() - 1.0  # the worker was held up: every slot has passed
-    texts = [
+def _overdue(senders: list[str]) -> list[_Slotted]:
+    """Texts whose slots all passed a second ago: the worker was held up."""
+    overdue = time.monotonic() - 1.0
+    return [
         _Slotted(
             _Claimed(f"msg-{n}", OutgoingText(f"+1305555{n:04d}", sender, "hi", None), 0), overdue
         )
-        for n, sender in enumerate(["+13055550100"] * 4 + ["+13055550199"] * 2)
+        for n, sender in enumerate(senders)
     ]
 
-    sent, failed = _send(courier, texts)
 
-    assert (len(sent), failed) == (6, [])
-    for sender in ("+13055550100", "+13055550199"):
-        starts = [at for s, at in provider.started if s == sender]
-        # Seen at the provider, a thread's own delay blurs each gap by a little: without the
-        # spacing, the gaps would be next to nothing.
-        assert all(b - a >= 0.5 / 20 for a, b in itertools.pairwise(starts))
+def test_texts_late_for_their_slots_in_several_workers_keep_under_the_rate(
+    svc: Services,
+) -> None:
+    provider = _TimedProvider()
+    slow, other = "+13055550100", "+13055550199"
+    workers = [
+        Courier(svc.work, provider, SenderPacer(svc.redis, 2), None, lambda m, t: None)
+        for _ in range(2)
+    ]
+    batches = [_overdue([slow] * 3 + [other]), _overdue([slow] * 3)]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(_send, workers, batches))
+
+    assert [(len(sent), failed) for sent, failed in results] == [(4, []), (3, [])]
+    starts = sorted(at for sender, at in provider.started if sender == slow)
+    # Six late texts of a 2-a-second sender: two at once, two a second later, two after that.
+    assert busiest_second(starts) == 2
+    assert starts[-1] - starts[0] == pytest.approx(2 / SAFETY, abs=0.1)
+    # Another sender's text does not wait behind them.
+    (other_start,) = (at for sender, at in provider.started if sender == other)
+    assert other_start - starts[0] < 0.5
