@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench load soak lint clean corpus
+.PHONY: run test bench load soak lint clean corpus us-prefixes
 
 run: $(STAMP)
 	$(BIN)/python -m notifier.devserver
@@ -15,6 +15,10 @@ test: $(STAMP)
 # Precision and recall of the reply reader on tests/corpus/replies, and every miss.
 corpus: $(STAMP)
 	$(BIN)/python -m tests.corpus.report
+
+# The US state of each +1 prefix, from the installed phonenumbers (after upgrading it).
+us-prefixes: $(STAMP)
+	$(BIN)/python -m consent.us_prefixes consent/us_prefixes.json
 
 # BENCH=ingest,fanout,send,pacing picks paths; BENCH_QUICK=1 checks the harness in minutes.
 # With every path, the console's dashboard too: under 300 ms with a million texts.

@@ -21,7 +21,7 @@ class Sizes:
     warmup_seconds: int = 1
     connections: int = 16
     fanouts: tuple[int, ...] = (10_000, 100_000)
-    peak_alerts: int = 10_000
+    peak_alerts: tuple[int, ...] = (10_000, 100_000)
     fanout_deadline: float = 420.0
     texts: int = 1_000
     pacing: tuple[tuple[float, int], ...] = ((1, 30), (5, 100), (30, 300))
@@ -32,7 +32,7 @@ QUICK = Sizes(
     reps=1,
     ingest_seconds=2,
     fanouts=(1_000, 3_000),
-    peak_alerts=1_000,
+    peak_alerts=(1_000, 3_000),
     fanout_deadline=120.0,
     texts=100,
     pacing=((1, 4), (5, 10), (30, 60)),

@@ -10,21 +10,7 @@ import phonenumbers
 import us
 from phonenumbers import timezone
 
-_US_STATES = {
-    "Alabama": "AL", "Alaska": "AK", "Arizona": "AZ", "Arkansas": "AR", "California": "CA",
-    "Colorado": "CO", "Connecticut": "CT", "Delaware": "DE", "Florida": "FL", "Georgia": "GA",
-    "Hawaii": "HI", "Idaho": "ID", "Illinois": "IL", "Indiana": "IN", "Iowa": "IA",
-    "Kansas": "KS", "Kentucky": "KY", "Louisiana": "LA", "Maine": "ME", "Maryland": "MD",
-    "Massachusetts": "MA", "Michigan": "MI", "Minnesota": "MN", "Mississippi": "MS",
-    "Missouri": "MO", "Montana": "MT", "Nebraska": "NE", "Nevada": "NV", "New Hampshire": "NH",
-    "New Jersey": "NJ", "New Mexico": "NM", "New York": "NY", "North Carolina": "NC",
-    "North Dakota": "ND", "Ohio": "OH", "Oklahoma": "OK", "Oregon": "OR", "Pennsylvania": "PA",
-    "Rhode Island": "RI", "South Carolina": "SC", "South Dakota": "SD", "Tennessee": "TN",
-    "Texas": "TX", "Utah": "UT", "Vermont": "VT", "Virginia": "VA", "Washington": "WA",
-    "Washington State": "WA", "West Virginia": "WV", "Wisconsin": "WI", "Wyoming": "WY",
-    "Washington D.C.": "DC", "District of Columbia": "DC",
-}  # fmt: skip
-_USPS_CODES = frozenset(_US_STATES.values())
+from consent import us_prefixes
 
 # GDPR Art. 7(1) applies in the EU (including its outermost regions, which phonenumbers files
 # under their own region codes) and the EEA; the UK keeps it as UK GDPR, and the Crown
@@ -86,31 +72,11 @@ def _jurisdiction(phone: str) -> str:
     region = _region(phone)
     if region != "US":
         return region
-    state = _us_state(_place(phone))
+    # The state the geocoder would name, for a number of a type that has a place.
+    number = _parse(phone)
+    national = phonenumbers.national_significant_number(number)
+    state = us_prefixes.state_of(national) if _geographical(phone) else None
     return f"US-{state}" if state else "US"
-
-
-def _place(phone: str) -> str:
-    """What the geocoder says of the number in English (`description_for_number`), told its
-    type instead of working it out again."""
-    # Imported at first use: the geocoder's data for every country and language takes about
-    # 100 MB, and a process that never needs a US state (a delay fan-out) never loads it.
-    from phonenumbers import geocoder
-
-    number, geographical = _parse(phone), _geographical(phone)
-    if geographical is None:
-        return ""
-    if not geographical:
-        return str(geocoder.country_name_for_number(number, "en"))
-    return str(geocoder.description_for_valid_number(number, "en"))
-
-
-def _us_state(description: str) -> str | None:
-    # The geocoder names a state ("Florida") or a city with its USPS code ("New York, NY").
-    if description in _US_STATES:
-        return _US_STATES[description]
-    _, _, code = description.rpartition(", ")
-    return code if code in _USPS_CODES else None
 
 
 @lru_cache(maxsize=4096)
