@@ -45,7 +45,7 @@ def fan_out(unit: UnitOfWork, fanout_id: str) -> int:
 class _Run:
     """What one run of a delay fan-out reads once, at its start, and keeps between batches.
 
-    Looked up for each batch's tickets instead, these would cost more with every text the
+    Looked up for each batch's tickets instead, this would cost more with every text the
     fan-out adds wherever the planner's statistics are stale (they call a table empty until
     it is analyzed again).
     """
@@ -53,25 +53,11 @@ class _Run:
     fanout_id: str
     # The tickets this fan-out has decided: before a crash, then in this run.
     decided: set[str]
-    # Earlier delay notices still pending, by ticket: this one overtakes them.
-    unsent: dict[str, list[str]]
 
 
 def _start(session: Session, fanout_id: str) -> _Run:
-    fanout = session.get_one(Fanout, fanout_id)
     decided = session.scalars(select(Message.ticket_pk).where(Message.fanout_id == fanout_id))
-    pending = session.execute(
-        select(Message.ticket_pk, Message.id, Message.fanout_id).where(
-            Message.queue_id == fanout.queue_id,
-            Message.kind == "delayed",
-            Message.status == MessageStatus.PENDING,
-        )
-    )
-    unsent: dict[str, list[str]] = {}
-    for ticket_pk, message_id, of in pending:
-        if ticket_pk is not None and of != fanout_id:
-            unsent.setdefault(ticket_pk, []).append(message_id)
-    return _Run(fanout_id, {t for t in decided if t is not None}, unsent)
+    return _Run(fanout_id, {t for t in decided if t is not None})
 
 
 def _waiting_after(session: Session, fanout_id: str, after: tuple[int, str]) -> list[Ticket]:
@@ -88,6 +74,10 @@ def _waiting_after(session: Session, fanout_id: str, after: tuple[int, str]) -> 
             .order_by(Ticket.position, Ticket.id)
             .limit(BATCH)
             .options(lazyload(Ticket.queue))  # the batch reads its queue once
+            # Held until the batch commits: another fan-out of the queue, or an event about
+            # one of these tickets, waits rather than writing over what this batch writes.
+            # (SQLite's writers take turns whole transactions at a time.)
+            .with_for_update(of=Ticket)
         )
     )
 
@@ -183,12 +173,18 @@ def _may_apologize(ticket: Ticket, now: datetime, overtaken: list[Message]) -> b
 
 
 def _unsent_delays(session: Session, run: _Run, tickets: list[Ticket]) -> dict[str, list[Message]]:
-    """The earlier delay notices of `tickets` that are still pending now."""
-    ids = [i for t in tickets for i in run.unsent.get(t.id, [])]
-    if not ids:
+    """The delay notices of `tickets` that other fan-outs decided and are still pending now:
+    this one overtakes them, even those another fan-out of the queue decided since this one
+    started."""
+    if not tickets:
         return {}
     pending = session.scalars(
-        select(Message).where(Message.id.in_(ids), Message.status == MessageStatus.PENDING)
+        select(Message).where(
+            Message.ticket_pk.in_([t.id for t in tickets]),
+            Message.status == MessageStatus.PENDING,
+            Message.kind == "delayed",
+            Message.fanout_id != run.fanout_id,
+        )
     )
     found: dict[str, list[Message]] = {}
     for message in pending:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from notifier.compliance.keys import Caller
 from notifier.events import delays, fanouts, peak_alerts
 from notifier.events.accept import accept
 from notifier.events.schemas import QueueDelayed, QueuePeakForecast, TicketJoined
-from notifier.models import Message
+from notifier.models import Message, Ticket
 from notifier.sending.lifecycle import Priority
 from notifier.work import UnitOfWork
 from tests.conftest import START, joined
@@ -101,6 +102,36 @@ def test_delay_fan_out_run_again_after_a_crash_decides_each_ticket_once(
     assert sorted(jobs.deliveries(Priority.BULK)) == sorted(i for i, _ in queued)
     # Each row carries its job's id from the commit on, so the relay can find a lost job.
     assert all(job_id == f"job-{i}" for i, job_id in queued)
+
+
+def test_a_delay_fan_out_overtakes_the_notices_another_decided_while_it_ran(
+    unit: UnitOfWork, caller: Caller, jobs: FakeJobQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(delays, "BATCH", 2)  # two batches for four tickets
+    for n, phone in enumerate(PHONES[:4]):
+        assert accept(unit, caller, joined_event(f"j{n}", f"A{n}", phone), None)[0] == 202
+    for event_id in ("d1", "d2"):
+        assert accept(unit, caller, delayed_event(event_id), None)[0] == 202
+    first, second = jobs.fanouts
+    opened = 0
+
+    def first_units() -> Any:
+        """The first fan-out's units of work: the second runs whole before its second batch."""
+        nonlocal opened
+        opened += 1
+        if opened == 3:  # its start, its first batch, now its second
+            assert fanouts.run(unit, second) == 4
+        return unit()
+
+    assert delays.fan_out(first_units, first) == 4  # type: ignore[arg-type]
+
+    statuses = sorted((ticket, status) for ticket, _, status, *_ in delay_texts(unit))
+    # Each ticket keeps one notice, the last decided, which carries both delays; the other
+    # was dropped, whichever fan-out decided it.
+    assert statuses == [(f"A{n}", s) for n in range(4) for s in ("dropped", "pending")]
+    with unit.db.session() as session:
+        etas = session.scalars(select(Ticket.eta_minutes).order_by(Ticket.ticket_id)).all()
+    assert etas == [25 + 15 + 15] * 4
 
 
 def test_peak_fan_out_run_again_warns_each_subscriber_once(
