@@ -12,6 +12,7 @@ from redis.sentinel import SentinelConnectionPool
 
 from notifier.errors import ConfigError
 from notifier.redis_clients import BACKGROUND, WEB, connect
+from notifier.startup import METRICS_DIR
 from tests.unit.test_config import settings
 
 SENTINELS = "10.0.0.5:26379, 10.0.0.6:26379,sentinel-3.internal:26380"
@@ -76,6 +77,9 @@ def test_the_worker_command_finds_redis_where_the_service_does(
     monkeypatch.setenv("REDIS_SENTINELS", SENTINELS)
     monkeypatch.setenv("REDIS_SENTINEL_MASTER", "notifier")
     monkeypatch.delenv("REDIS_URL", raising=False)
+    # Set here so that it is unset again after: importing the worker's settings sets it, and
+    # this process's metrics would then be looked for in files no process writes.
+    monkeypatch.setenv(METRICS_DIR, str(tmp_path / "metrics"))
     sys.modules.pop("workers.rqconfig", None)  # it reads the settings once, when imported
     try:
         rqconfig = importlib.import_module("workers.rqconfig")
