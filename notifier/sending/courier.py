@@ -290,9 +290,9 @@ def _send_one(
 ) -> Receipt | ProviderError:
     """Send one text at its slot, once its sender's recent texts leave room for it.
 
-    A sender's texts start one after another (see `_send`). A text may find its slot long past (the
-    machine was busy, an answer was slow); it still waits for room among the texts its sender
-    started in the last second, in this worker and in every other (see `pacing`).
+    A sender's texts start one after another (see `_send`). A text may find its slot long past
+    (the machine was busy, an answer was slow); it still waits for room among the texts its
+    sender started in the last second, in this worker and in every other (see `pacing`).
     """
     provider, sender = courier.provider, slotted.claimed.text.sender
     if (wait := slotted.at - time.monotonic()) > 0:
