@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import bindparam, select, tuple_
 from sqlalchemy.orm import Session, lazyload
 
 from consent.policy import Outcome
@@ -178,15 +178,18 @@ def _unsent_delays(session: Session, run: _Run, tickets: list[Ticket]) -> dict[s
     started."""
     if not tickets:
         return {}
-    pending = session.scalars(
-        select(Message).where(
-            Message.ticket_pk.in_([t.id for t in tickets]),
-            Message.status == MessageStatus.PENDING,
-            Message.kind == "delayed",
-            Message.fanout_id != run.fanout_id,
-        )
-    )
+    params = {"tickets": [t.id for t in tickets], "fanout_id": run.fanout_id}
+    pending = session.scalars(_UNSENT, params)
     found: dict[str, list[Message]] = {}
     for message in pending:
         found.setdefault(message.ticket_pk or "", []).append(message)
     return found
+
+
+# Built once: every batch asks it.
+_UNSENT = select(Message).where(
+    Message.ticket_pk.in_(bindparam("tickets", expanding=True)),
+    Message.status == MessageStatus.PENDING,
+    Message.kind == "delayed",
+    Message.fanout_id != bindparam("fanout_id"),
+)
