@@ -48,7 +48,7 @@ def create(kind: str, stack: Stack, name: str) -> Target:
     if kind == "sqlite":
         target = Target(kind, f"sqlite:///{stack.tmp / f'{name}.db'}")
     else:
-        target = Target(kind, _scratch_postgres(name))
+        target = Target(kind, scratch_postgres(name))
     stack.run(procfile("release"), stack.env(target.url))
     return target
 
@@ -62,16 +62,21 @@ def baseline_url(target: Target, stack: Stack, name: str) -> str:
 
 def drop(target: Target) -> None:
     """Drop a scratch PostgreSQL database (a SQLite file goes with the temporary directory)."""
-    if target.kind != "postgresql":
-        return
-    url = make_url(target.url)
+    if target.kind == "postgresql":
+        drop_postgres(target.url)
+
+
+def drop_postgres(scratch: str) -> None:
+    """Drop a database `scratch_postgres` made."""
+    url = make_url(scratch)
     admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
     admin.dispose()
 
 
-def _scratch_postgres(name: str) -> str:
+def scratch_postgres(name: str) -> str:
+    """A new, empty database beside the one `DATABASE_URL` names: its URL."""
     url = make_url(os.environ["DATABASE_URL"])
     if url.drivername in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")

@@ -177,7 +177,8 @@ def test_texts_late_for_their_slots_in_several_workers_keep_under_the_rate(
     starts = sorted(at for sender, at in provider.started if sender == slow)
     # Six late texts of a 2-a-second sender: two at once, two a second later, two after that.
     assert busiest_second(starts) == 2
-    assert starts[-1] - starts[0] == pytest.approx(2 / SAFETY, abs=0.1)
+    # Held back only as far as the rate asks (a busy machine may add a little).
+    assert 2 / SAFETY - 0.05 <= starts[-1] - starts[0] < 2 / SAFETY + 0.5
     # Another sender's text does not wait behind them.
     (other_start,) = (at for sender, at in provider.started if sender == other)
     assert other_start - starts[0] < 0.5

@@ -30,6 +30,7 @@ def test_every_numbering_area_gets_the_state_the_geocoder_names() -> None:
 
 
 def geographical(number: phonenumbers.PhoneNumber) -> bool:
+    """Whether the number is of a type that has a place, as the geocoder asks."""
     kind = phonenumbers.number_type(number)
     return kind != phonenumbers.PhoneNumberType.UNKNOWN and bool(
         phonenumbers.is_number_type_geographical(kind, number.country_code)
