@@ -38,7 +38,7 @@ _USPS_CODES = frozenset(_US_STATES.values())
 
 def state_of(national_number: str) -> str | None:
     """The USPS code of the state a +1 number's description names, or None."""
-    prefixes = _prefixes()
+    prefixes = table()
     for end in range(len(national_number), 0, -1):
         if (state := prefixes.get(national_number[:end])) is not None:
             return state or None
@@ -55,7 +55,8 @@ def state_named(description: str) -> str | None:
 
 
 @cache
-def _prefixes() -> dict[str, str]:
+def table() -> dict[str, str]:
+    """The table as `us_prefixes.json` holds it: prefix after +1 to USPS code ("" for none)."""
     data: dict[str, str] = json.loads(resources.files("consent").joinpath(_FILE).read_text())
     return data
 

@@ -103,7 +103,6 @@ class SenderPacer:
     """Hands out send slots per sender at `SAFETY` of `per_second` texts a second."""
 
     def __init__(self, redis: Redis, per_second: float) -> None:
-        self._redis = redis
         self.interval = 1.0 / (per_second * SAFETY)
         # Any `most + 1` texts in a row start at least `window` apart end to end: `most` in any
         # second is the rate (a whole number of texts), or one for a sender slower than that.
