@@ -5,7 +5,8 @@ each sender's texts get their pacing slots in one round trip to Redis, and those
 horizon go back to wait, staggered; the rest are sent concurrently, each at its slot, and
 recorded in one transaction. Safe to run twice: only the run that moves a text from `pending`
 to `sending` sends it, and a text left in `sending` by a crash is looked up at the provider
-before any retry.
+before any retry. If Redis stops answering the pacing, the texts not yet started go back to
+wait, pending, a few seconds; those already sent are recorded as usual.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
+from redis.exceptions import RedisError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -44,6 +46,9 @@ HORIZON_SECONDS = 1.0
 STUCK_AFTER = timedelta(minutes=2)
 RECONCILE = "reconcile"
 PACED = "paced"
+# Texts that could not ask Redis for their pacing wait for it, pending, and try again then.
+PACING_AWAY = "pacing_unavailable"
+PACING_RETRY_SECONDS = 5.0
 # Texts one worker has at the provider at once (its threads; each keeps its connection).
 CONCURRENCY = 8
 
@@ -92,10 +97,11 @@ def deliver_many(courier: Courier, message_ids: Sequence[str]) -> dict[str, str]
         if verdict == RECONCILE:
             outcome[message_id] = retries.reconcile(courier.unit, courier.provider, message_id)
     slotted = _pace(courier, claimed, outcome)
-    sent, failed = _send(courier, slotted)
+    sent, failed, unstarted = _send(courier, slotted)
     _record(courier.unit, sent, outcome)
     for message_id, error in failed:
         outcome[message_id] = retries.failed(courier.unit, courier.provider, message_id, error)
+    _wait_for_pacing(courier, unstarted, outcome)
     return outcome
 
 
@@ -221,7 +227,11 @@ def _pace(courier: Courier, claimed: list[_Claimed], outcome: dict[str, str]) ->
         # Each slot is no sooner than its own text's time; the first due go first.
         items.sort(key=lambda item: item.after)
         afters = [item.after for item in items]
-        got = courier.pacer.reserve_many(sender, afters, horizon=HORIZON_SECONDS)
+        try:
+            got = courier.pacer.reserve_many(sender, afters, horizon=HORIZON_SECONDS)
+        except RedisError as error:
+            _wait_for_pacing(courier, [(item.message_id, error) for item in items], outcome)
+            continue
         start = time.monotonic() - got.now
         slotted += [_Slotted(item, start + at) for item, at in zip(items, got.slots, strict=False)]
         later += [
@@ -234,10 +244,25 @@ def _pace(courier: Courier, claimed: list[_Claimed], outcome: dict[str, str]) ->
     return slotted
 
 
+def _wait_for_pacing(
+    courier: Courier, unstarted: list[tuple[str, RedisError]], outcome: dict[str, str]
+) -> None:
+    """Put back, pending, claimed texts that never started because Redis did not answer."""
+    if not unstarted:
+        return
+    log.warning("Redis unreachable for pacing, %d texts wait: %s", len(unstarted), unstarted[0][1])
+    later = [(message_id, PACING_RETRY_SECONDS) for message_id, _ in unstarted]
+    retries.back_to_pending_many(courier.unit, later, PACING_AWAY)
+    outcome.update((message_id, "deferred") for message_id, _ in unstarted)
+
+
 def _send(
     courier: Courier, slotted: list[_Slotted]
-) -> tuple[list[tuple[str, Receipt]], list[tuple[str, ProviderError]]]:
-    """Hand each text to the provider at its slot, several at once; answer receipts and errors.
+) -> tuple[
+    list[tuple[str, Receipt]], list[tuple[str, ProviderError]], list[tuple[str, RedisError]]
+]:
+    """Hand each text to the provider at its slot, several at once; answer receipts, errors,
+    and the texts that never started because Redis did not answer their pacing check.
 
     A sender's texts start in slot order (each waits for its sender's one before it to start),
     so they still reach the provider front of the line first; only their round trips overlap,
@@ -252,14 +277,21 @@ def _send(
     # customer (or None).
     after_sender = _previous([s.claimed.text.sender for s in slotted])
     after_customer = _previous([s.claimed.text.to for s in slotted])
+    # Once Redis has failed one text's check, the texts not yet started do not each wait on it.
+    redis_away: list[RedisError] = []
 
-    def one(index: int) -> Receipt | ProviderError:
+    def one(index: int) -> Receipt | ProviderError | RedisError:
         if (previous := after_sender[index]) is not None:
             started[previous].wait()
         if (previous := after_customer[index]) is not None:
             handed[previous].wait()
         try:
+            if redis_away:
+                return redis_away[0]
             return _send_one(courier, slotted[index], started[index])
+        except RedisError as error:
+            redis_away.append(error)
+            return error
         finally:  # whatever happened, the texts behind it are free to go
             started[index].set()
             handed[index].set()
@@ -272,7 +304,8 @@ def _send(
     pairs = [(s.claimed.message_id, r) for s, r in zip(slotted, results, strict=True)]
     sent = [(i, r) for i, r in pairs if isinstance(r, Receipt)]
     failed = [(i, r) for i, r in pairs if isinstance(r, ProviderError)]
-    return sent, failed
+    unstarted = [(i, r) for i, r in pairs if isinstance(r, RedisError)]
+    return sent, failed, unstarted
 
 
 def _previous(keys: Sequence[str]) -> list[int | None]:

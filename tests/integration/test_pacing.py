@@ -7,18 +7,30 @@ import bisect
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from redis import Redis
 
 from notifier.models import Message
-from notifier.sending.courier import Courier, _Claimed, _send, _Slotted
+from notifier.sending.courier import (
+    PACING_AWAY,
+    PACING_RETRY_SECONDS,
+    Courier,
+    _Claimed,
+    _send,
+    _Slotted,
+    deliver_many,
+)
 from notifier.sending.pacing import SAFETY, SenderPacer
 from notifier.sending.providers import OutgoingText, Receipt
 from notifier.services import Services
 from notifier.work import Due
 from tests.conftest import joined
+from tests.guard import forget_keys
+from tests.servers import RedisServer
 from workers.deliver import deliver
 
 SENDER = "+15005550006"
@@ -173,7 +185,10 @@ def test_texts_late_for_their_slots_in_several_workers_keep_under_the_rate(
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(_send, workers, batches))
 
-    assert [(len(sent), failed) for sent, failed in results] == [(4, []), (3, [])]
+    assert [(len(sent), failed, unstarted) for sent, failed, unstarted in results] == [
+        (4, [], []),
+        (3, [], []),
+    ]
     starts = sorted(at for sender, at in provider.started if sender == slow)
     # Six late texts of a 2-a-second sender: two at once, two a second later, two after that.
     assert busiest_second(starts) == 2
@@ -182,3 +197,58 @@ def test_texts_late_for_their_slots_in_several_workers_keep_under_the_rate(
     # Another sender's text does not wait behind them.
     (other_start,) = (at for sender, at in provider.started if sender == other)
     assert other_start - starts[0] < 0.5
+
+
+class _StopsRedisAtFirstText:
+    """Takes every text; the Redis the pacing asks stops as the first text reaches it."""
+
+    name = "stopping"
+
+    def __init__(self, server: RedisServer) -> None:
+        self.server = server
+        self.sent: list[str] = []
+
+    def send(self, text: OutgoingText) -> Receipt:
+        if not self.sent:
+            self.server.stop()
+        self.sent.append(text.to)
+        return Receipt(f"SM{len(self.sent):032d}", "queued")
+
+
+def test_texts_whose_pacing_redis_stops_wait_pending_and_the_one_sent_is_recorded(
+    app: Any, svc: Services, admin_key: str, tmp_path: Path
+) -> None:
+    client: FlaskClient = app.test_client()
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    client.put(
+        "/v1/queues/desk", json={"name": "Desk", "timezone": "America/New_York"}, headers=headers
+    )
+    # One customer's three tickets: each text starts once Twilio has the one before it.
+    ids = [
+        client.post(
+            "/v1/events", json=joined(f"e{n}", f"A{n}", "+13055550101"), headers=headers
+        ).get_json()["notifications"][0]["id"]
+        for n in (1, 2, 3)
+    ]
+    forget_keys(svc.redis)  # the test runs the batch by hand
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        provider = _StopsRedisAtFirstText(server)
+        pacing = Redis(host="127.0.0.1", port=server.port, socket_connect_timeout=1)
+        courier = Courier(svc.work, provider, SenderPacer(pacing, 100), None, lambda m, t: None)
+        outcome = deliver_many(courier, ids)
+    finally:
+        server.stop()
+
+    assert [outcome[i] for i in ids] == ["sent", "deferred", "deferred"]
+    assert len(provider.sent) == 1
+    with svc.db.session() as session:
+        first, *rest = (session.get_one(Message, i) for i in ids)
+        assert (first.status, first.provider_sid) == ("sent", f"SM{1:032d}")
+        for message in rest:  # not left `sending` for the reconciler: back in line, soon
+            assert message.status == "pending"
+            assert message.history[-1].detail == PACING_AWAY
+            assert message.send_at is not None
+            waits = (message.send_at - svc.clock.now()).total_seconds()
+            assert waits == pytest.approx(PACING_RETRY_SECONDS, abs=1)
