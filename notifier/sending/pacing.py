@@ -126,10 +126,3 @@ class SenderPacer:
         seconds until it may."""
         keys, args = [f"notifier:pace:{sender}:started"], [self.window, self.most]
         return float(self._start(keys=keys, args=args))
-
-    def reserve(self, sender: str, *, max_wait: float) -> tuple[bool, float]:
-        """(True, wait) when a slot `wait` seconds away is now ours; (False, wait) if too far."""
-        got = self.reserve_many(sender, [0.0], horizon=max_wait)
-        if got.granted:
-            return True, got.slots[0] - got.now
-        return False, got.free - got.now

@@ -75,15 +75,17 @@ def test_a_slot_is_never_before_its_texts_time(svc: Services) -> None:
 def test_a_far_slot_is_not_taken_and_senders_are_apart(svc: Services) -> None:
     pacer = SenderPacer(svc.redis, per_second=2)
 
-    taken = [pacer.reserve(SENDER, max_wait=1.0) for _ in range(2)]
-    refused = pacer.reserve(SENDER, max_wait=1.0)
-    other = pacer.reserve("+15005550007", max_wait=1.0)
+    taken = [pacer.reserve_many(SENDER, [0.0], horizon=1.0) for _ in range(2)]
+    refused = pacer.reserve_many(SENDER, [0.0], horizon=1.0)
+    other = pacer.reserve_many("+15005550007", [0.0], horizon=1.0)
 
-    assert [granted for granted, _ in taken] == [True, True]
-    assert taken[0][1] == pytest.approx(0, abs=0.05)
-    assert taken[1][1] == pytest.approx(pacer.interval, abs=0.05)
-    assert refused[0] is False and refused[1] == pytest.approx(2 * pacer.interval, abs=0.05)
-    assert other[0] is True and other[1] == pytest.approx(0, abs=0.05)
+    assert [got.granted for got in taken] == [1, 1]
+    assert taken[0].slots[0] - taken[0].now == pytest.approx(0, abs=0.05)
+    assert taken[1].slots[0] - taken[1].now == pytest.approx(pacer.interval, abs=0.05)
+    assert refused.granted == 0
+    assert refused.waiting(0) - refused.now == pytest.approx(2 * pacer.interval, abs=0.05)
+    assert other.granted == 1
+    assert other.slots[0] - other.now == pytest.approx(0, abs=0.05)
 
 
 def test_texts_beyond_the_horizon_get_no_slot_and_wait_in_line_behind_it(
