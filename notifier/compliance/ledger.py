@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from consent.jurisdiction import jurisdiction, needs_documented_consent
 from consent.ledger import StoredRecord, record_leaf
 from consent.records import ConsentFact
-from notifier.db import insert_new
+from notifier.db import insert_new, table_of
 from notifier.errors import FieldError, ValidationFailedError
 from notifier.models import CONSENT_SEQ, ConsentRecord, Subject, Suppression, new_id
 from notifier.models_ledger import LedgerLeaf, LedgerPending
@@ -141,9 +141,11 @@ def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> N
         session.execute(_LOCK_SUBJECT, {"pseudonym": subject})
 
 
-# Built once (per dialect, for PostgreSQL or not), as every record appended asks them.
+# Built once (per dialect, for PostgreSQL or not), as every record appended asks them; on the
+# table, not the model, so that the ORM's bulk-insert machinery is not run for one row.
+_SUBJECTS = table_of(Subject)
 _NEW_SUBJECT = {
-    postgres: insert_into(Subject).on_conflict_do_nothing().returning(Subject.pseudonym)
+    postgres: insert_into(_SUBJECTS).on_conflict_do_nothing().returning(_SUBJECTS.c.pseudonym)
     for postgres, insert_into in ((True, postgresql.insert), (False, sqlite.insert))
 }
 _LOCK_SUBJECT = (
