@@ -101,7 +101,8 @@ def deliver_many(courier: Courier, message_ids: Sequence[str]) -> dict[str, str]
     _record(courier.unit, sent, outcome)
     for message_id, error in failed:
         outcome[message_id] = retries.failed(courier.unit, courier.provider, message_id, error)
-    _wait_for_pacing(courier, unstarted, outcome)
+    if unstarted:
+        _wait_for_pacing(courier, [i for i, _ in unstarted], unstarted[0][1], outcome)
     return outcome
 
 
@@ -223,14 +224,19 @@ def _pace(courier: Courier, claimed: list[_Claimed], outcome: dict[str, str]) ->
         by_sender.setdefault(item.text.sender, []).append(item)
     slotted: list[_Slotted] = []
     later: list[tuple[str, float]] = []
+    away: RedisError | None = None
+    unpaced: list[str] = []
     for sender, items in by_sender.items():
         # Each slot is no sooner than its own text's time; the first due go first.
         items.sort(key=lambda item: item.after)
         afters = [item.after for item in items]
-        try:
-            got = courier.pacer.reserve_many(sender, afters, horizon=HORIZON_SECONDS)
-        except RedisError as error:
-            _wait_for_pacing(courier, [(item.message_id, error) for item in items], outcome)
+        if away is None:
+            try:
+                got = courier.pacer.reserve_many(sender, afters, horizon=HORIZON_SECONDS)
+            except RedisError as error:
+                away = error
+        if away is not None:  # once Redis has not answered, no other sender waits on it
+            unpaced += [item.message_id for item in items]
             continue
         start = time.monotonic() - got.now
         slotted += [_Slotted(item, start + at) for item, at in zip(items, got.slots, strict=False)]
@@ -241,19 +247,19 @@ def _pace(courier: Courier, claimed: list[_Claimed], outcome: dict[str, str]) ->
     if later:
         retries.back_to_pending_many(courier.unit, later, PACED)
         outcome.update((message_id, "deferred") for message_id, _ in later)
+    if away is not None:
+        _wait_for_pacing(courier, unpaced, away, outcome)
     return slotted
 
 
 def _wait_for_pacing(
-    courier: Courier, unstarted: list[tuple[str, RedisError]], outcome: dict[str, str]
+    courier: Courier, unstarted: list[str], error: RedisError, outcome: dict[str, str]
 ) -> None:
     """Put back, pending, claimed texts that never started because Redis did not answer."""
-    if not unstarted:
-        return
-    log.warning("Redis unreachable for pacing, %d texts wait: %s", len(unstarted), unstarted[0][1])
-    later = [(message_id, PACING_RETRY_SECONDS) for message_id, _ in unstarted]
+    log.warning("Redis unreachable for pacing, %d texts wait: %s", len(unstarted), error)
+    later = [(message_id, PACING_RETRY_SECONDS) for message_id in unstarted]
     retries.back_to_pending_many(courier.unit, later, PACING_AWAY)
-    outcome.update((message_id, "deferred") for message_id, _ in unstarted)
+    outcome.update((message_id, "deferred") for message_id in unstarted)
 
 
 def _send(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -217,40 +218,75 @@ class _StopsRedisAtFirstText:
         return Receipt(f"SM{len(self.sent):032d}", "queued")
 
 
-def test_texts_whose_pacing_redis_stops_wait_pending_and_the_one_sent_is_recorded(
-    app: Any, svc: Services, admin_key: str, tmp_path: Path
-) -> None:
+@pytest.fixture
+def one_customers_texts(app: Any, svc: Services, admin_key: str) -> list[str]:
+    """Three texts decided for one customer's three tickets, not yet delivered: each starts
+    once Twilio has the one before it."""
     client: FlaskClient = app.test_client()
     headers = {"Authorization": f"Bearer {admin_key}"}
     client.put(
         "/v1/queues/desk", json={"name": "Desk", "timezone": "America/New_York"}, headers=headers
     )
-    # One customer's three tickets: each text starts once Twilio has the one before it.
     ids = [
         client.post(
             "/v1/events", json=joined(f"e{n}", f"A{n}", "+13055550101"), headers=headers
         ).get_json()["notifications"][0]["id"]
         for n in (1, 2, 3)
     ]
-    forget_keys(svc.redis)  # the test runs the batch by hand
+    forget_keys(svc.redis)  # the tests run the batch by hand
+    return ids
+
+
+@pytest.fixture
+def pacing_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A Redis of the test's own for the pacing, which the test stops."""
     server = RedisServer(tmp_path)
     server.start()
-    try:
-        provider = _StopsRedisAtFirstText(server)
-        pacing = Redis(host="127.0.0.1", port=server.port, socket_connect_timeout=1)
-        courier = Courier(svc.work, provider, SenderPacer(pacing, 100), None, lambda m, t: None)
-        outcome = deliver_many(courier, ids)
-    finally:
-        server.stop()
+    yield server
+    server.stop()
 
-    assert [outcome[i] for i in ids] == ["sent", "deferred", "deferred"]
-    assert len(provider.sent) == 1
+
+def _courier(svc: Services, provider: Any, server: RedisServer) -> Courier:
+    pacing = Redis(host="127.0.0.1", port=server.port, socket_connect_timeout=1)
+    return Courier(svc.work, provider, SenderPacer(pacing, 100), None, lambda m, t: None)
+
+
+def _waiting_for_pacing(svc: Services, ids: list[str]) -> None:
+    """Each text is back in line, pending, due in a few seconds: not left for the reconciler."""
     with svc.db.session() as session:
-        first, *rest = (session.get_one(Message, i) for i in ids)
-        assert (first.status, first.provider_sid) == ("sent", f"SM{1:032d}")
-        for message in rest:  # not left `sending` for the reconciler: back in line, soon
+        for message in (session.get_one(Message, i) for i in ids):
             assert message.status == "pending"
             assert message.history[-1].detail == PACING_AWAY
             assert message.send_at is not None
             waits = (message.send_at - svc.clock.now()).total_seconds()
             assert waits == pytest.approx(PACING_RETRY_SECONDS, abs=1)
+
+
+def test_texts_whose_pacing_redis_stops_wait_pending_and_the_one_sent_is_recorded(
+    svc: Services, one_customers_texts: list[str], pacing_redis: RedisServer
+) -> None:
+    ids = one_customers_texts
+    provider = _StopsRedisAtFirstText(pacing_redis)
+
+    outcome = deliver_many(_courier(svc, provider, pacing_redis), ids)
+
+    assert [outcome[i] for i in ids] == ["sent", "deferred", "deferred"]
+    assert len(provider.sent) == 1
+    with svc.db.session() as session:
+        first = session.get_one(Message, ids[0])
+        assert (first.status, first.provider_sid) == ("sent", f"SM{1:032d}")
+    _waiting_for_pacing(svc, ids[1:])
+
+
+def test_a_batch_whose_pacing_redis_is_away_sends_nothing_and_waits_pending(
+    svc: Services, one_customers_texts: list[str], pacing_redis: RedisServer
+) -> None:
+    ids = one_customers_texts
+    provider = _StopsRedisAtFirstText(pacing_redis)
+    pacing_redis.stop()
+
+    outcome = deliver_many(_courier(svc, provider, pacing_redis), ids)
+
+    assert [outcome[i] for i in ids] == ["deferred"] * 3
+    assert provider.sent == []
+    _waiting_for_pacing(svc, ids)
