@@ -125,20 +125,25 @@ def overrides(overrides: dict[str, Any]) -> dict[str, Any]:
     return overrides
 
 
-def test_a_text_beyond_the_senders_rate_goes_back_on_the_queue_for_later(
-    app: Any, svc: Services, admin_key: str
-) -> None:
+def _decided(app: Any, admin_key: str, numbers: list[str]) -> list[str]:
+    """The ids of the acknowledgments decided for tickets joined with these numbers, in order."""
     client: FlaskClient = app.test_client()
     headers = {"Authorization": f"Bearer {admin_key}"}
     client.put(
         "/v1/queues/desk", json={"name": "Desk", "timezone": "America/New_York"}, headers=headers
     )
-    ids = [
+    return [
         client.post(
-            "/v1/events", json=joined(f"e{n}", f"A{n}", f"+1305555010{n}"), headers=headers
+            "/v1/events", json=joined(f"e{n}", f"A{n}", number), headers=headers
         ).get_json()["notifications"][0]["id"]
-        for n in (1, 2)
+        for n, number in enumerate(numbers, 1)
     ]
+
+
+def test_a_text_beyond_the_senders_rate_goes_back_on_the_queue_for_later(
+    app: Any, svc: Services, admin_key: str
+) -> None:
+    ids = _decided(app, admin_key, ["+13055550101", "+13055550102"])
 
     assert deliver(ids[0]) == "sent"
     assert deliver(ids[1]) == "deferred"
@@ -222,17 +227,7 @@ class _StopsRedisAtFirstText:
 def one_customers_texts(app: Any, svc: Services, admin_key: str) -> list[str]:
     """Three texts decided for one customer's three tickets, not yet delivered: each starts
     once Twilio has the one before it."""
-    client: FlaskClient = app.test_client()
-    headers = {"Authorization": f"Bearer {admin_key}"}
-    client.put(
-        "/v1/queues/desk", json={"name": "Desk", "timezone": "America/New_York"}, headers=headers
-    )
-    ids = [
-        client.post(
-            "/v1/events", json=joined(f"e{n}", f"A{n}", "+13055550101"), headers=headers
-        ).get_json()["notifications"][0]["id"]
-        for n in (1, 2, 3)
-    ]
+    ids = _decided(app, admin_key, ["+13055550101"] * 3)
     forget_keys(svc.redis)  # the tests run the batch by hand
     return ids
 
