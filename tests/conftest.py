@@ -31,6 +31,7 @@ from notifier.db import make_engine
 from notifier.services import Services
 from tests.fakes.twilio import FakeTwilio
 from tests.guard import drop_schema, forget_keys, has_schema, refusal
+from tests.servers import RedisServer
 from workers.worker import Worker, lending
 
 os.environ["NOTIFIER_ENV"] = "test"
@@ -320,3 +321,12 @@ def joined(
             },
         }
     return body
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """This test's own Redis, running, writing every change to disk before answering it."""
+    server = RedisServer(tmp_path, persistent=True)
+    server.start()
+    yield server
+    server.stop()

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -232,15 +230,6 @@ def one_customers_texts(app: Any, svc: Services, admin_key: str) -> list[str]:
     return ids
 
 
-@pytest.fixture
-def pacing_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A Redis of the test's own for the pacing, which the test stops."""
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
 def _courier(svc: Services, provider: Any, server: RedisServer) -> Courier:
     pacing = Redis(host="127.0.0.1", port=server.port, socket_connect_timeout=1)
     return Courier(svc.work, provider, SenderPacer(pacing, 100), None, lambda m, t: None)
@@ -257,13 +246,13 @@ def _waiting_for_pacing(svc: Services, ids: list[str]) -> None:
             assert waits == pytest.approx(PACING_RETRY_SECONDS, abs=1)
 
 
-def test_texts_whose_pacing_redis_stops_wait_pending_and_the_one_sent_is_recorded(
-    svc: Services, one_customers_texts: list[str], pacing_redis: RedisServer
+def test_texts_whose_redis_server_stops_wait_pending_and_the_one_sent_is_recorded(
+    svc: Services, one_customers_texts: list[str], redis_server: RedisServer
 ) -> None:
     ids = one_customers_texts
-    provider = _StopsRedisAtFirstText(pacing_redis)
+    provider = _StopsRedisAtFirstText(redis_server)
 
-    outcome = deliver_many(_courier(svc, provider, pacing_redis), ids)
+    outcome = deliver_many(_courier(svc, provider, redis_server), ids)
 
     assert [outcome[i] for i in ids] == ["sent", "deferred", "deferred"]
     assert len(provider.sent) == 1
@@ -273,15 +262,15 @@ def test_texts_whose_pacing_redis_stops_wait_pending_and_the_one_sent_is_recorde
     _waiting_for_pacing(svc, ids[1:])
 
 
-def test_a_batch_whose_pacing_redis_is_away_sends_nothing_and_waits_pending(
-    svc: Services, one_customers_texts: list[str], pacing_redis: RedisServer
+def test_a_batch_whose_redis_server_is_away_sends_nothing_and_waits_pending(
+    svc: Services, one_customers_texts: list[str], redis_server: RedisServer
 ) -> None:
     ids = one_customers_texts
-    provider = _StopsRedisAtFirstText(pacing_redis)
-    pacing_redis.stop()
+    provider = _TimedProvider()
+    redis_server.stop()
 
-    outcome = deliver_many(_courier(svc, provider, pacing_redis), ids)
+    outcome = deliver_many(_courier(svc, provider, redis_server), ids)
 
     assert [outcome[i] for i in ids] == ["deferred"] * 3
-    assert provider.sent == []
+    assert provider.started == []
     _waiting_for_pacing(svc, ids)

@@ -18,15 +18,6 @@ from tests.servers import RedisServer, ServiceProcess
 
 
 @pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    """This test's own Redis, running, writing every change to disk before answering it."""
-    server = RedisServer(tmp_path, persistent=True)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def overrides(
     overrides: dict[str, Any], redis_server: RedisServer, fake_twilio: FakeTwilio
 ) -> dict[str, Any]:
