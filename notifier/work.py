@@ -11,19 +11,20 @@ names a row that is not there, and a job that could not be queued is found later
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
 from notifier.clock import Clock
-from notifier.db import Database, insert_rows
-from notifier.models import Fanout, Message, StatusStep
+from notifier.db import Database, insert_rows, update_rows
+from notifier.models import Event, Fanout, Message, StatusStep
 from notifier.phones import Pseudonymizer
 
 T = TypeVar("T")
@@ -92,6 +93,8 @@ class Work:
     # inserted in one statement each when the work commits, with their job ids.
     rows: list[dict[str, Any]] = field(default_factory=list)
     steps: list[dict[str, Any]] = field(default_factory=list)
+    # Events' answers, each with its row's id: written on their rows at the commit, at once.
+    answers: list[dict[str, Any]] = field(default_factory=list)
 
     def decided(self, message: Message) -> Message:
         """Remember a message decided in this work; it is enqueued after the commit if it goes."""
@@ -122,6 +125,16 @@ def due_of(messages: Sequence[Message]) -> list[Due]:
     return [Due(m.id, m.priority, m.send_at) for m in messages if Outcome(m.decision).goes]
 
 
+@dataclass
+class _Turn(Generic[T]):
+    """One act waiting to run in a shared unit of work, and what it came to."""
+
+    act: Callable[[Work], T]
+    done: bool = False
+    answer: T | None = None
+    error: Exception | None = None
+
+
 class UnitOfWork:
     """Opens units of work on one database and one job queue."""
 
@@ -137,20 +150,90 @@ class UnitOfWork:
         self.db, self.clock, self.jobs = db, clock, jobs
         self._pseudonymize, self._default_sender = pseudonymize, default_sender
         self._support_contact = support_contact
+        # `shared`: the acts waiting for a leader, and the one lock a leader holds.
+        self._waiting: list[_Turn[Any]] = []
+        self._arrived = threading.Lock()
+        self._leading = threading.Lock()
 
     @contextmanager
     def __call__(self) -> Iterator[Work]:
         """One transaction: committed on success, rolled back on error; then the jobs queued."""
         with self.db.session() as session:
-            work = Work(
-                session,
-                self.clock.now(),
-                self._pseudonymize,
-                self._default_sender,
-                self._support_contact,
-            )
+            work = self._work(session)
             yield work
             planned = self._plan(work)
+        self._queue(work, planned)
+
+    def shared(self, act: Callable[[Work], T]) -> T:
+        """Do `act` in one unit of work with the acts other threads bring while it waits.
+
+        Group commit: one thread at a time leads, and runs every act waiting then in one
+        transaction, with one commit and one round trip to Redis; each thread gets its own
+        act's answer once that transaction has committed. An act that comes alone runs at
+        once, in a unit of its own. If an act of a group fails, the group's transaction is
+        rolled back and each of its acts runs again alone: one bad act fails only itself.
+        """
+        turn = _Turn(act)
+        with self._arrived:
+            self._waiting.append(turn)
+        with self._leading:
+            if not turn.done:  # no leader before took it: lead the acts waiting now
+                with self._arrived:
+                    group, self._waiting = self._waiting, []
+                self._lead(group)
+        if turn.error is not None:
+            raise turn.error
+        return turn.answer  # type: ignore[return-value]  # done: set by its act
+
+    @property
+    def waiting(self) -> int:
+        """How many acts wait now for a leader to run them."""
+        with self._arrived:
+            return len(self._waiting)
+
+    def _lead(self, group: list[_Turn[Any]]) -> None:
+        try:
+            if len(group) == 1 or not self._together(group):
+                for turn in group:
+                    self._alone(turn)
+        finally:
+            for turn in group:  # a leader stopped by BaseException leaves no thread waiting
+                if not turn.done:
+                    turn.error, turn.done = RuntimeError("the unit of work was interrupted"), True
+
+    def _together(self, group: list[_Turn[Any]]) -> bool:
+        """Run the group in one transaction; False, with nothing written, if any act failed."""
+        try:
+            with self.db.session() as session:
+                work = self._work(session)
+                answers = [turn.act(work) for turn in group]
+                planned = self._plan(work)
+        except Exception:
+            return False
+        self._queue(work, planned)
+        for turn, answer in zip(group, answers, strict=True):
+            turn.answer, turn.done = answer, True
+        return True
+
+    def _alone(self, turn: _Turn[Any]) -> None:
+        try:
+            with self() as work:
+                turn.answer = turn.act(work)
+        except Exception as error:
+            turn.error = error
+        turn.done = True
+
+    def _work(self, session: Session) -> Work:
+        return Work(
+            session,
+            self.clock.now(),
+            self._pseudonymize,
+            self._default_sender,
+            self._support_contact,
+        )
+
+    def _queue(self, work: Work, planned: list[PlannedJob]) -> None:
+        """After the commit: put the planned jobs and the other calls on their queues."""
         if planned:
             self.jobs.push(planned)
         for call in work.jobs:
@@ -177,6 +260,7 @@ class UnitOfWork:
         # database does, and these rows need nothing from the ORM.
         insert_rows(work.session, Message, work.rows)
         insert_rows(work.session, StatusStep, work.steps)
+        update_rows(work.session, Event, work.answers)
         return planned
 
 
@@ -190,8 +274,7 @@ def once(
     are new, so none of them pays for looking first.
     """
     try:
-        with unit() as work:
-            return act(work), False
+        return unit.shared(act), False
     except IntegrityError:
         with unit() as work:
             earlier = seen(work.session)

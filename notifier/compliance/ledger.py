@@ -157,10 +157,20 @@ def next_seq(session: Session) -> int:
     """The next record number, taken without waiting for other appends."""
     if session.get_bind().dialect.name == "postgresql":
         return int(session.execute(select(CONSENT_SEQ.next_value())).scalar_one())
-    # SQLite's writers take turns, so the highest number in use is stable here.
-    return int(session.execute(_HIGHEST_SEQ).scalar_one()) + 1
+    # SQLite's writers take turns, so the highest number in use is stable here: asked once
+    # in a transaction (which may append for several events), then counted on from there.
+    transaction = session.get_transaction()
+    given = session.info.get(_LAST_SEQ)
+    if given is not None and given[0] is transaction:
+        used = int(given[1])
+    else:
+        used = int(session.execute(_HIGHEST_SEQ).scalar_one())
+    session.info[_LAST_SEQ] = (transaction, used + 1)
+    return used + 1
 
 
+# In the session's `info`: the transaction that last gave a number on SQLite, and the number.
+_LAST_SEQ = "ledger_last_seq"
 # The tree's leaves count too: a number once folded is never given again, even if its record
 # is gone. Built once: it is asked for every record appended on SQLite.
 _USED_SEQ = select(func.max(ConsentRecord.seq)).union_all(select(func.max(LedgerLeaf.seq)))

@@ -6,11 +6,11 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from notifier.compliance.keys import Caller
-from notifier.db import insert_new, table_of
+from notifier.db import insert_new
 from notifier.errors import invalid
 from notifier.events import fanouts, tickets
 from notifier.events.answers import EventAccepted, NotificationOut
@@ -41,14 +41,10 @@ def accept(
         row = _event_row(work, caller, event, idempotency_key)
         insert_new(work.session, row)  # a concurrent duplicate fails here, before any work
         origin = Origin(queue, row.id, f"key:{caller.name}")
+        first = len(work.rows)  # the work may be shared with other events: answer for this one's
         recipients = HANDLERS[event.type](work, origin, event)
-        answer = _answer(event.id, work, recipients)
-        events = table_of(Event)
-        work.session.execute(
-            update(events)
-            .where(events.c.id == row.id)
-            .values(response=answer.model_dump(mode="json"))
-        )
+        answer = _answer(event.id, work.rows[first:], recipients)
+        work.answers.append({"id": row.id, "response": answer.model_dump(mode="json")})
         return answer
 
     answer, duplicate = once(unit, seen, act)
@@ -67,7 +63,7 @@ def _first_answer(
     return EventAccepted.model_validate({**row.response, "duplicate": True})
 
 
-def _answer(event_id: str, work: Work, recipients: int | None) -> EventAccepted:
+def _answer(event_id: str, rows: list[dict[str, Any]], recipients: int | None) -> EventAccepted:
     if recipients is not None:
         return EventAccepted(event_id=event_id, duplicate=False, recipients=recipients)
     notes = [
@@ -79,7 +75,7 @@ def _answer(event_id: str, work: Work, recipients: int | None) -> EventAccepted:
             reason=m["reason"],
             send_at=m["send_at"],
         )
-        for m in work.rows
+        for m in rows
     ]
     return EventAccepted(event_id=event_id, duplicate=False, notifications=notes)
 
