@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     Engine,
+    Insert,
     Table,
     bindparam,
     create_engine,
@@ -91,7 +93,7 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     table, connection = table_of(model), session.connection()
     dialect = connection.dialect
     if dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
-        session.execute(insert(table), rows)
+        session.execute(_insert_into(table), rows)
         return
     names = list(rows[0])
     converts = [(name, _converter(table, name, dialect)) for name in names]
@@ -102,6 +104,13 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     with driver.cursor() as cursor, cursor.copy(copy) as rows_in:
         for row in rows:
             rows_in.write_row([row[name] if c is None else c(row[name]) for name, c in converts])
+
+
+@functools.cache
+def _insert_into(table: Table) -> Insert:
+    # Built once per table: building a statement and its cache key costs as much as the
+    # database takes to insert a row.
+    return insert(table)
 
 
 def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:

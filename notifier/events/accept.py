@@ -38,6 +38,7 @@ def accept(
                 "queue_id",
                 f"unknown queue {event.queue_id!r}; create it with PUT /v1/queues/{{id}}",
             )
+        work.hold(queue)  # the next event of a shared unit finds it loaded
         row = _event_row(work, caller, event, idempotency_key)
         insert_new(work.session, row)  # a concurrent duplicate fails here, before any work
         origin = Origin(queue, row.id, f"key:{caller.name}")

@@ -12,7 +12,7 @@ from sqlalchemy.orm import lazyload
 
 from consent.policy import Decision
 from notifier.compliance.ledger import append, producer_record
-from notifier.db import insert_new
+from notifier.db import insert_new, table_of
 from notifier.errors import invalid
 from notifier.events.origin import Origin
 from notifier.events.recipients import keep
@@ -67,6 +67,8 @@ _LATEST = (
     .limit(1)
 )
 _OPEN = _LATEST.where(Ticket.state.in_(OPEN_STATES))
+_SUPPRESSIONS = table_of(Suppression)
+_UNSUPPRESS = delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.subject == bindparam("subject"))
 
 
 def call_at(ticket: Ticket, at: datetime) -> datetime | None:
@@ -159,7 +161,7 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
         new = producer_record(event.consent, phone, origin.source, "consent.")
         append(work.session, work.pseudonymize, new, work.now)
     # A number the carrier called unreachable may be texted again once a producer sends it anew.
-    work.session.execute(delete(Suppression).where(Suppression.subject == subject))
+    work.session.execute(_UNSUPPRESS, {"subject": subject})
     previous = open_ticket(work, queue, event.ticket.id)
     if previous is not None:  # the producer reused an id without closing the old ticket
         _close(work, previous, "replaced", event.occurred_at)
