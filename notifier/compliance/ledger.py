@@ -224,7 +224,7 @@ def records_of(session: Session, subject: str) -> list[ConsentRecord]:
 
 def facts_of(session: Session, subject: str) -> list[ConsentFact]:
     """The policy's view of one number's records."""
-    return facts_of_many(session, [subject])[subject]
+    return [to_fact(row) for row in session.execute(_FACTS_OF_ONE, {"subject": subject})]
 
 
 def facts_of_many(session: Session, subjects: list[str]) -> dict[str, list[ConsentFact]]:
@@ -239,22 +239,21 @@ def facts_of_many(session: Session, subjects: list[str]) -> dict[str, list[Conse
     return facts
 
 
-# Built once: every decision asks it.
-_FACTS = (
-    select(
-        ConsentRecord.subject,
-        ConsentRecord.id,
-        ConsentRecord.seq,
-        ConsentRecord.purposes,
-        ConsentRecord.action,
-        ConsentRecord.method,
-        ConsentRecord.recorded_at,
-        ConsentRecord.captured_at,
-        ConsentRecord.disclosure_text,
-    )
-    .where(ConsentRecord.subject.in_(bindparam("subjects", expanding=True)))
-    .order_by(ConsentRecord.seq)
-)
+# Built once: every decision asks one of them. One number's records need no list of numbers,
+# which would be written into the statement anew at each call.
+_FACT_COLUMNS = select(
+    ConsentRecord.subject,
+    ConsentRecord.id,
+    ConsentRecord.seq,
+    ConsentRecord.purposes,
+    ConsentRecord.action,
+    ConsentRecord.method,
+    ConsentRecord.recorded_at,
+    ConsentRecord.captured_at,
+    ConsentRecord.disclosure_text,
+).order_by(ConsentRecord.seq)
+_FACTS = _FACT_COLUMNS.where(ConsentRecord.subject.in_(bindparam("subjects", expanding=True)))
+_FACTS_OF_ONE = _FACT_COLUMNS.where(ConsentRecord.subject == bindparam("subject"))
 
 
 def is_unreachable(session: Session, subject: str) -> bool:

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import lazyload
 
 from consent.policy import Decision
@@ -66,7 +66,9 @@ _LATEST = (
     .order_by(Ticket.joined_at.desc())
     .limit(1)
 )
-_OPEN = _LATEST.where(Ticket.state.in_(OPEN_STATES))
+# Each state compared on its own, not `in_`: a list would be written into the statement anew
+# at each call.
+_OPEN = _LATEST.where(or_(*(Ticket.state == state for state in OPEN_STATES)))
 _SUPPRESSIONS = table_of(Suppression)
 _UNSUPPRESS = delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.subject == bindparam("subject"))
 
