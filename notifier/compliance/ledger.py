@@ -103,10 +103,9 @@ def append(
     Answers the record as written (a record is never changed, so the session does not keep it).
     """
     subject = pseudonymize(record.phone)
-    lock_subject(session, subject, record.phone, now)
     row = ConsentRecord(
         id=new_id("cr"),
-        seq=next_seq(session),
+        seq=_held_and_numbered(session, subject, record.phone, now),
         subject=subject,
         purposes=sorted(set(record.purposes)),
         action=record.action,
@@ -141,6 +140,24 @@ def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> N
         session.execute(_LOCK_SUBJECT, {"pseudonym": subject})
 
 
+def _held_and_numbered(session: Session, subject: str, phone: str, now: datetime) -> int:
+    """Hold the number's row as `lock_subject` does, then take the next record number.
+
+    The number is taken once the row is held, so that each number's records are numbered in
+    the order they commit. On PostgreSQL the row and the number come in one statement.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        lock_subject(session, subject, phone, now)
+        return next_seq(session)
+    values = {"pseudonym": subject, "phone": phone, "created_at": now}
+    numbered = session.execute(_NEW_SUBJECT_NUMBERED, values).first()
+    if numbered is None:  # made before: lock it, then number
+        numbered = session.execute(_LOCKED_NUMBER, {"pseudonym": subject}).first()
+    if numbered is None:  # erased meanwhile: nothing to hold
+        return next_seq(session)
+    return int(numbered.seq)
+
+
 # Built once (per dialect, for PostgreSQL or not), as every record appended asks them; on the
 # table, not the model, so that the ORM's bulk-insert machinery is not run for one row.
 _SUBJECTS = table_of(Subject)
@@ -151,12 +168,19 @@ _NEW_SUBJECT = {
 _LOCK_SUBJECT = (
     select(Subject.pseudonym).where(Subject.pseudonym == bindparam("pseudonym")).with_for_update()
 )
+# PostgreSQL: a new row's RETURNING, and the outer SELECT of a locked row, run after the row is
+# held; the sequence is volatile, so it is not moved below the lock.
+_NEW_SUBJECT_NUMBERED = _NEW_SUBJECT[True].returning(CONSENT_SEQ.next_value().label("seq"))
+_LOCKED_NUMBER = select(CONSENT_SEQ.next_value().label("seq")).select_from(
+    _LOCK_SUBJECT.subquery()
+)
+_NEXT_SEQ = select(CONSENT_SEQ.next_value())
 
 
 def next_seq(session: Session) -> int:
     """The next record number, taken without waiting for other appends."""
     if session.get_bind().dialect.name == "postgresql":
-        return int(session.execute(select(CONSENT_SEQ.next_value())).scalar_one())
+        return int(session.execute(_NEXT_SEQ).scalar_one())
     # SQLite's writers take turns, so the highest number in use is stable here: asked once
     # in a transaction (which may append for several events), then counted on from there.
     transaction = session.get_transaction()
