@@ -171,9 +171,7 @@ _LOCK_SUBJECT = (
 # PostgreSQL: a new row's RETURNING, and the outer SELECT of a locked row, run after the row is
 # held; the sequence is volatile, so it is not moved below the lock.
 _NEW_SUBJECT_NUMBERED = _NEW_SUBJECT[True].returning(CONSENT_SEQ.next_value().label("seq"))
-_LOCKED_NUMBER = select(CONSENT_SEQ.next_value().label("seq")).select_from(
-    _LOCK_SUBJECT.subquery()
-)
+_LOCKED_NUMBER = select(CONSENT_SEQ.next_value().label("seq")).select_from(_LOCK_SUBJECT.subquery())
 _NEXT_SEQ = select(CONSENT_SEQ.next_value())
 
 
