@@ -17,6 +17,8 @@ from sqlalchemy import (
     Engine,
     Insert,
     Table,
+    TextClause,
+    Update,
     bindparam,
     create_engine,
     event,
@@ -123,31 +125,45 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     if not rows:
         return
     table, dialect = table_of(model), session.connection().dialect
-    names = [name for name in rows[0] if name != "id"]
+    names = tuple(name for name in rows[0] if name != "id")
     if dialect.name != "postgresql":
-        # "id" names the column in SET: the key's parameter needs another name.
-        each = (
-            update(table)
-            .where(table.c.id == bindparam("row_id"))
-            .values({name: bindparam(name) for name in names})
+        session.execute(
+            _update_each(table, names),
+            [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows],
         )
-        session.execute(each, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows])
         return
+    columns = ["id", *names]
+    values = {}
+    for name in columns:
+        convert = _converter(table, name, dialect)
+        values[name] = [row[name] if convert is None else convert(row[name]) for row in rows]
+    session.execute(_update_unnest(table, names, dialect), values)
+
+
+# Built once per table and columns, as `_insert_into`: a unit of work's events write their
+# answers with one of them at every commit.
+@functools.cache
+def _update_each(table: Table, names: tuple[str, ...]) -> Update:
+    # "id" names the column in SET: the key's parameter needs another name.
+    return (
+        update(table)
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(name) for name in names})
+    )
+
+
+@functools.lru_cache(maxsize=64)  # keyed by the engine's dialect: bounded, as tests make many
+def _update_unnest(table: Table, names: tuple[str, ...], dialect: Dialect) -> TextClause:
     quote = dialect.identifier_preparer.quote
     columns = ["id", *names]
     arrays = ", ".join(
         f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in columns
     )
     sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names)
-    statement = text(
+    return text(
         f"UPDATE {quote(table.name)} SET {sets} FROM unnest({arrays})"
         f" AS v({', '.join(quote(name) for name in columns)}) WHERE {quote(table.name)}.id = v.id"
     )
-    values = {}
-    for name in columns:
-        convert = _converter(table, name, dialect)
-        values[name] = [row[name] if convert is None else convert(row[name]) for row in rows]
-    session.execute(statement, values)
 
 
 def _converter(table: Table, name: str, dialect: Dialect) -> Callable[[Any], Any] | None:
