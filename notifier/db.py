@@ -7,7 +7,7 @@ import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,14 +15,11 @@ from typing import Any
 from sqlalchemy import (
     DateTime,
     Engine,
-    Insert,
     Table,
     TextClause,
-    Update,
     bindparam,
     create_engine,
     event,
-    insert,
     inspect,
     text,
     update,
@@ -30,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from notifier.prepared import Prepared, insert_into
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "notifier_read_only"
@@ -95,7 +94,7 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     table, connection = table_of(model), session.connection()
     dialect = connection.dialect
     if dialect.name != "postgresql" or len(rows) < COPY_FROM_ROWS:
-        session.execute(_insert_into(table), rows)
+        insert_into(table, tuple(rows[0])).many(session, rows)
         return
     names = list(rows[0])
     converts = [(name, _converter(table, name, dialect)) for name in names]
@@ -106,13 +105,6 @@ def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     with driver.cursor() as cursor, cursor.copy(copy) as rows_in:
         for row in rows:
             rows_in.write_row([row[name] if c is None else c(row[name]) for name, c in converts])
-
-
-@functools.cache
-def _insert_into(table: Table) -> Insert:
-    # Built once per table: building a statement and its cache key costs as much as the
-    # database takes to insert a row.
-    return insert(table)
 
 
 def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:
@@ -127,9 +119,8 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     table, dialect = table_of(model), session.connection().dialect
     names = tuple(name for name in rows[0] if name != "id")
     if dialect.name != "postgresql":
-        session.execute(
-            _update_each(table, names),
-            [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows],
+        _update_each(table, names).many(
+            session, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows]
         )
         return
     columns = ["id", *names]
@@ -140,12 +131,12 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     session.execute(_update_unnest(table, names, dialect), values)
 
 
-# Built once per table and columns, as `_insert_into`: a unit of work's events write their
+# Built once per table and columns, as `insert_into`: a unit of work's events write their
 # answers with one of them at every commit.
 @functools.cache
-def _update_each(table: Table, names: tuple[str, ...]) -> Update:
+def _update_each(table: Table, names: tuple[str, ...]) -> Prepared:
     # "id" names the column in SET: the key's parameter needs another name.
-    return (
+    return Prepared(
         update(table)
         .where(table.c.id == bindparam("row_id"))
         .values({name: bindparam(name) for name in names})
@@ -289,11 +280,24 @@ class Database:
         `write=False` promises only to read, which lets SQLite run it beside a writer.
         """
         with (
-            self._writers.turn() if write and self._writers else nullcontext(),
+            self.writers_turn() if write else nullcontext(),
             (self._sessions if write else self._readers)() as session,
             session.begin(),
         ):
             yield session
+
+    @property
+    def writers_take_turns(self) -> bool:
+        """Whether one writer at a time works (SQLite), so that the others wait for their turn."""
+        return self._writers is not None
+
+    def writers_turn(self) -> AbstractContextManager[None]:
+        """This thread's turn to write, kept by every session it opens until it ends.
+
+        SQLite has one writer at a time: its writers wait here for their turn. Other databases
+        let writers work at once: there is nothing to wait for.
+        """
+        return self._writers.turn() if self._writers else nullcontext()
 
     def dispose(self) -> None:
         """Close every pooled connection."""

@@ -28,6 +28,8 @@ from notifier.models import Event, Fanout, Message, StatusStep
 from notifier.phones import Pseudonymizer
 
 T = TypeVar("T")
+# Leaders of shared units at once, where the database lets writers work at once.
+LEADERS = 2
 
 
 @dataclass(frozen=True)
@@ -137,9 +139,15 @@ class _Turn(Generic[T]):
     """One act waiting to run in a shared unit of work, and what it came to."""
 
     act: Callable[[Work], T]
+    taken: bool = False  # by a leader (set while holding `_arrived`)
     done: bool = False
     answer: T | None = None
     error: Exception | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+
+
+# A committed unit's work and the jobs planned for it, to put on their queues.
+_Committed = tuple[Work, list[PlannedJob]]
 
 
 class UnitOfWork:
@@ -157,10 +165,13 @@ class UnitOfWork:
         self.db, self.clock, self.jobs = db, clock, jobs
         self._pseudonymize, self._default_sender = pseudonymize, default_sender
         self._support_contact = support_contact
-        # `shared`: the acts waiting for a leader, and the one lock a leader holds.
+        # `shared`: the acts waiting for a leader, and the leaders that may run at once. On
+        # SQLite, whose writers take turns, one; elsewhere, while one group waits on the
+        # database's answers, another can run.
         self._waiting: list[_Turn[Any]] = []
         self._arrived = threading.Lock()
-        self._leading = threading.Lock()
+        self.leaders = 1 if db.writers_take_turns else LEADERS
+        self._leading = threading.Semaphore(self.leaders)
 
     @contextmanager
     def __call__(self) -> Iterator[Work]:
@@ -174,20 +185,19 @@ class UnitOfWork:
     def shared(self, act: Callable[[Work], T]) -> T:
         """Do `act` in one unit of work with the acts other threads bring while it waits.
 
-        Group commit: one thread at a time leads, and runs every act waiting then in one
-        transaction, with one commit and one round trip to Redis; each thread gets its own
-        act's answer once that transaction has committed. An act that comes alone runs at
-        once, in a unit of its own. If an act of a group fails, the group's transaction is
-        rolled back and each of its acts runs again alone: one bad act fails only itself.
+        Group commit: a thread leads, and runs every act waiting then in one transaction,
+        with one commit and one round trip to Redis; each thread gets its own act's answer
+        once that transaction has committed. An act that comes alone runs at once, in a unit
+        of its own. If an act of a group fails, the group's transaction is rolled back and
+        each of its acts runs again alone: one bad act fails only itself.
         """
         turn = _Turn(act)
         with self._arrived:
             self._waiting.append(turn)
         with self._leading:
-            if not turn.done:  # no leader before took it: lead the acts waiting now
-                with self._arrived:
-                    group, self._waiting = self._waiting, []
-                self._lead(group)
+            if not turn.taken:  # no leader took it yet: lead the acts waiting now
+                self._lead()
+        turn.finished.wait()
         if turn.error is not None:
             raise turn.error
         return turn.answer  # type: ignore[return-value]  # done: set by its act
@@ -198,37 +208,61 @@ class UnitOfWork:
         with self._arrived:
             return len(self._waiting)
 
-    def _lead(self, group: list[_Turn[Any]]) -> None:
+    def _lead(self) -> None:
+        committed: list[_Committed] = []
+        group: list[_Turn[Any]] = []
         try:
-            if len(group) == 1 or not self._together(group):
-                for turn in group:
-                    self._alone(turn)
+            # The acts are taken once it is this thread's turn to write (SQLite's writers take
+            # turns, across processes): those that arrive while it waits join this group.
+            with self.db.writers_turn():
+                with self._arrived:
+                    group, self._waiting = self._waiting, []
+                    for turn in group:
+                        turn.taken = True
+                if not group:  # another leader took this thread's act meanwhile
+                    return
+                if len(group) == 1 or not self._together(group, committed):
+                    for turn in group:
+                        self._alone(turn, committed)
+            for work, planned in committed:  # the next writer need not wait for Redis
+                self._queue(work, planned)
         finally:
             for turn in group:  # a leader stopped by BaseException leaves no thread waiting
                 if not turn.done:
                     turn.error, turn.done = RuntimeError("the unit of work was interrupted"), True
+                turn.finished.set()
 
-    def _together(self, group: list[_Turn[Any]]) -> bool:
+    def _together(self, group: list[_Turn[Any]], committed: list[_Committed]) -> bool:
         """Run the group in one transaction; False, with nothing written, if any act failed."""
         try:
-            with self.db.session() as session:
-                work = self._work(session)
-                answers = [turn.act(work) for turn in group]
-                planned = self._plan(work)
+            answers, done = self._commit([turn.act for turn in group])
         except Exception:
             return False
-        self._queue(work, planned)
+        committed.append(done)
         for turn, answer in zip(group, answers, strict=True):
             turn.answer, turn.done = answer, True
         return True
 
-    def _alone(self, turn: _Turn[Any]) -> None:
+    def _alone(self, turn: _Turn[Any], committed: list[_Committed]) -> None:
         try:
-            with self() as work:
-                turn.answer = turn.act(work)
+            (turn.answer,), done = self._commit([turn.act])
         except Exception as error:
             turn.error = error
+        else:
+            committed.append(done)
         turn.done = True
+
+    def _commit(self, acts: Sequence[Callable[[Work], Any]]) -> tuple[list[Any], _Committed]:
+        """Do the acts in one transaction and commit it; its jobs are still to be queued.
+
+        Not `with self()`: an error while queueing, after the commit, must not make a leader
+        run committed acts again.
+        """
+        with self.db.session() as session:
+            work = self._work(session)
+            answers = [act(work) for act in acts]
+            planned = self._plan(work)
+        return answers, (work, planned)
 
     def _work(self, session: Session) -> Work:
         return Work(

@@ -25,6 +25,7 @@ from notifier.errors import FieldError, ValidationFailedError
 from notifier.models import CONSENT_SEQ, ConsentRecord, Subject, Suppression, new_id
 from notifier.models_ledger import LedgerLeaf, LedgerPending
 from notifier.phones import Pseudonymizer
+from notifier.prepared import Prepared
 from notifier.schemas import ConsentIn
 
 
@@ -135,9 +136,9 @@ def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> N
     """
     postgres = session.get_bind().dialect.name == "postgresql"
     values = {"pseudonym": subject, "phone": phone, "created_at": now}
-    made = session.execute(_NEW_SUBJECT[postgres], values).first()
+    made = _NEW_SUBJECT[postgres].first(session, values)
     if made is None and postgres:
-        session.execute(_LOCK_SUBJECT, {"pseudonym": subject})
+        _LOCK_SUBJECT.rows(session, {"pseudonym": subject})
 
 
 def _held_and_numbered(session: Session, subject: str, phone: str, now: datetime) -> int:
@@ -150,35 +151,42 @@ def _held_and_numbered(session: Session, subject: str, phone: str, now: datetime
         lock_subject(session, subject, phone, now)
         return next_seq(session)
     values = {"pseudonym": subject, "phone": phone, "created_at": now}
-    numbered = session.execute(_NEW_SUBJECT_NUMBERED, values).first()
+    numbered = _NEW_SUBJECT_NUMBERED.first(session, values)
     if numbered is None:  # made before: lock it, then number
-        numbered = session.execute(_LOCKED_NUMBER, {"pseudonym": subject}).first()
+        numbered = _LOCKED_NUMBER.first(session, {"pseudonym": subject})
     if numbered is None:  # erased meanwhile: nothing to hold
         return next_seq(session)
     return int(numbered.seq)
 
 
-# Built once (per dialect, for PostgreSQL or not), as every record appended asks them; on the
-# table, not the model, so that the ORM's bulk-insert machinery is not run for one row.
+# Prepared once (per dialect, for PostgreSQL or not), as every record appended asks them.
 _SUBJECTS = table_of(Subject)
-_NEW_SUBJECT = {
+_NEW_SUBJECTS = {
     postgres: insert_into(_SUBJECTS).on_conflict_do_nothing().returning(_SUBJECTS.c.pseudonym)
     for postgres, insert_into in ((True, postgresql.insert), (False, sqlite.insert))
 }
-_LOCK_SUBJECT = (
-    select(Subject.pseudonym).where(Subject.pseudonym == bindparam("pseudonym")).with_for_update()
+_NEW_SUBJECT = {postgres: Prepared(new) for postgres, new in _NEW_SUBJECTS.items()}
+_HOLD_SUBJECT = (
+    select(_SUBJECTS.c.pseudonym)
+    .where(_SUBJECTS.c.pseudonym == bindparam("pseudonym"))
+    .with_for_update()
 )
+_LOCK_SUBJECT = Prepared(_HOLD_SUBJECT)
 # PostgreSQL: a new row's RETURNING, and the outer SELECT of a locked row, run after the row is
 # held; the sequence is volatile, so it is not moved below the lock.
-_NEW_SUBJECT_NUMBERED = _NEW_SUBJECT[True].returning(CONSENT_SEQ.next_value().label("seq"))
-_LOCKED_NUMBER = select(CONSENT_SEQ.next_value().label("seq")).select_from(_LOCK_SUBJECT.subquery())
-_NEXT_SEQ = select(CONSENT_SEQ.next_value())
+_NEW_SUBJECT_NUMBERED = Prepared(
+    _NEW_SUBJECTS[True].returning(CONSENT_SEQ.next_value().label("seq"))
+)
+_LOCKED_NUMBER = Prepared(
+    select(CONSENT_SEQ.next_value().label("seq")).select_from(_HOLD_SUBJECT.subquery())
+)
+_NEXT_SEQ = Prepared(select(CONSENT_SEQ.next_value().label("seq")))
 
 
 def next_seq(session: Session) -> int:
     """The next record number, taken without waiting for other appends."""
     if session.get_bind().dialect.name == "postgresql":
-        return int(session.execute(_NEXT_SEQ).scalar_one())
+        return int(_NEXT_SEQ.rows(session, {})[0].seq)
     # SQLite's writers take turns, so the highest number in use is stable here: asked once
     # in a transaction (which may append for several events), then counted on from there.
     transaction = session.get_transaction()
@@ -186,7 +194,7 @@ def next_seq(session: Session) -> int:
     if given is not None and given[0] is transaction:
         used = int(given[1])
     else:
-        used = int(session.execute(_HIGHEST_SEQ).scalar_one())
+        used = int(_HIGHEST_SEQ.rows(session, {})[0].seq)
     session.info[_LAST_SEQ] = (transaction, used + 1)
     return used + 1
 
@@ -194,9 +202,9 @@ def next_seq(session: Session) -> int:
 # In the session's `info`: the transaction that last gave a number on SQLite, and the number.
 _LAST_SEQ = "ledger_last_seq"
 # The tree's leaves count too: a number once folded is never given again, even if its record
-# is gone. Built once: it is asked for every record appended on SQLite.
+# is gone. Prepared once: it is asked in every transaction that appends on SQLite.
 _USED_SEQ = select(func.max(ConsentRecord.seq)).union_all(select(func.max(LedgerLeaf.seq)))
-_HIGHEST_SEQ = select(func.coalesce(func.max(_USED_SEQ.subquery().c[0]), 0))
+_HIGHEST_SEQ = Prepared(select(func.coalesce(func.max(_USED_SEQ.subquery().c[0]), 0).label("seq")))
 
 
 def hashed_fields(row: ConsentRecord) -> dict[str, object]:
@@ -246,7 +254,7 @@ def records_of(session: Session, subject: str) -> list[ConsentRecord]:
 
 def facts_of(session: Session, subject: str) -> list[ConsentFact]:
     """The policy's view of one number's records."""
-    return [to_fact(row) for row in session.execute(_FACTS_OF_ONE, {"subject": subject})]
+    return [to_fact(row) for row in _FACTS_OF_ONE.rows(session, {"subject": subject})]
 
 
 def facts_of_many(session: Session, subjects: list[str]) -> dict[str, list[ConsentFact]]:
@@ -275,12 +283,18 @@ _FACT_COLUMNS = select(
     ConsentRecord.disclosure_text,
 ).order_by(ConsentRecord.seq)
 _FACTS = _FACT_COLUMNS.where(ConsentRecord.subject.in_(bindparam("subjects", expanding=True)))
-_FACTS_OF_ONE = _FACT_COLUMNS.where(ConsentRecord.subject == bindparam("subject"))
+_FACTS_OF_ONE = Prepared(_FACT_COLUMNS.where(ConsentRecord.subject == bindparam("subject")))
 
 
 def is_unreachable(session: Session, subject: str) -> bool:
     """The carrier said this number cannot be texted (until a producer sends it anew)."""
-    return session.get(Suppression, subject) is not None
+    return bool(_UNREACHABLE.rows(session, {"subject": subject}))
+
+
+_SUPPRESSIONS = table_of(Suppression)
+_UNREACHABLE = Prepared(
+    select(_SUPPRESSIONS.c.subject).where(_SUPPRESSIONS.c.subject == bindparam("subject"))
+)
 
 
 def unreachable_among(session: Session, subjects: list[str]) -> set[str]:

@@ -19,6 +19,7 @@ from notifier.events.recipients import keep
 from notifier.events.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 from notifier.models import Message, Queue, Suppression, Ticket, new_id
 from notifier.phones import region_for_timezone, to_e164
+from notifier.prepared import Prepared
 from notifier.sending import lifecycle
 from notifier.sending.decide import Draft, consent_decision, decided_row, skipped
 from notifier.sending.lifecycle import MessageStatus, Priority, Source, TicketState
@@ -45,7 +46,9 @@ def staleness(message: Message, ticket: Ticket | None) -> str | None:
 
 def open_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket | None:
     """The queue's open ticket with this id (ids are reused once a ticket closes)."""
-    return work.session.scalar(_OPEN, {"queue_id": queue.id, "ticket_id": ticket_id})
+    found = _OPEN.first(work.session, {"queue_id": queue.id, "ticket_id": ticket_id})
+    # Loaded only when there is one: a new ticket's id, the usual case, costs one lookup.
+    return None if found is None else work.session.get(Ticket, found.id, options=_NO_QUEUE)
 
 
 def known_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket:
@@ -59,18 +62,27 @@ def known_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket:
 
 
 # Built once, as every ticket event asks them. The queue is in hand: not joined in again.
+_NO_QUEUE = (lazyload(Ticket.queue),)
 _LATEST = (
     select(Ticket)
-    .options(lazyload(Ticket.queue))
+    .options(*_NO_QUEUE)
     .where(Ticket.queue_id == bindparam("queue_id"), Ticket.ticket_id == bindparam("ticket_id"))
     .order_by(Ticket.joined_at.desc())
     .limit(1)
 )
-# Each state compared on its own, not `in_`: a list would be written into the statement anew
-# at each call.
-_OPEN = _LATEST.where(or_(*(Ticket.state == state for state in OPEN_STATES)))
+_TICKETS = table_of(Ticket)
+_OPEN = Prepared(
+    select(_TICKETS.c.id)
+    .where(
+        _TICKETS.c.queue_id == bindparam("queue_id"),
+        _TICKETS.c.ticket_id == bindparam("ticket_id"),
+        # Each state on its own: a list (`in_`) is written into the statement at each call.
+        or_(*(_TICKETS.c.state == state.value for state in OPEN_STATES)),
+    )
+    .limit(1)
+)
 _SUPPRESSIONS = table_of(Suppression)
-_UNSUPPRESS = delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.subject == bindparam("subject"))
+_UNSUPPRESS = Prepared(delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.subject == bindparam("subject")))
 
 
 def call_at(ticket: Ticket, at: datetime) -> datetime | None:
@@ -163,7 +175,7 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
         new = producer_record(event.consent, phone, origin.source, "consent.")
         append(work.session, work.pseudonymize, new, work.now)
     # A number the carrier called unreachable may be texted again once a producer sends it anew.
-    work.session.execute(_UNSUPPRESS, {"subject": subject})
+    _UNSUPPRESS.many(work.session, [{"subject": subject}])
     previous = open_ticket(work, queue, event.ticket.id)
     if previous is not None:  # the producer reused an id without closing the old ticket
         _close(work, previous, "replaced", event.occurred_at)

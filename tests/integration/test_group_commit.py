@@ -21,22 +21,30 @@ WAIT_SECONDS = 10
 
 @contextmanager
 def leader_busy(unit: UnitOfWork) -> Iterator[None]:
-    """A unit of work in its transaction until the block ends: acts brought meanwhile wait."""
-    inside, release = threading.Event(), threading.Event()
+    """Every leader's unit of work in its transaction until the block ends: acts brought
+    meanwhile wait."""
+    release = threading.Event()
 
-    def act(work: Work) -> None:
-        work.session.connection()  # in its transaction, as a real act would be
-        inside.set()
-        release.wait(WAIT_SECONDS)
+    def busy(inside: threading.Event) -> None:
+        def act(work: Work) -> None:
+            work.session.connection()  # in its transaction, as a real act would be
+            inside.set()
+            release.wait(WAIT_SECONDS)
 
-    leader = threading.Thread(target=unit.shared, args=(act,))
-    leader.start()
-    assert inside.wait(WAIT_SECONDS)
+        unit.shared(act)
+
+    leaders = []
     try:
+        for _ in range(unit.leaders):  # one after another: each leads a unit of its own
+            inside = threading.Event()
+            leaders.append(threading.Thread(target=busy, args=(inside,)))
+            leaders[-1].start()
+            assert inside.wait(WAIT_SECONDS)
         yield
     finally:
         release.set()
-        leader.join()
+        for leader in leaders:
+            leader.join()
 
 
 def until_waiting(unit: UnitOfWork, count: int) -> None:
@@ -86,7 +94,7 @@ def test_events_posted_during_a_transaction_share_the_next_and_each_gets_its_own
         (note,) = answer.json()["notifications"]
         assert (note["ticket_id"], note["kind"], note["decision"]) == (f"A{n}", "joined", "queued")
     assert len({a.json()["notifications"][0]["id"] for a in answers}) == 4
-    assert len(committed) == 2  # the busy transaction's, then one for the four events
+    assert len(committed) == svc.work.leaders + 1  # the busy leaders', then the four events'
     assert tickets(svc) == ["A0", "A1", "A2", "A3"]
     with svc.db.session(write=False) as session:
         numbers = sorted(session.scalars(select(ConsentRecord.seq)))
