@@ -75,6 +75,10 @@ class Prepared:
         rows = self.rows(session, params)
         return rows[0] if rows else None
 
+    def run(self, session: Session, params: Params) -> None:
+        """Run the statement once, for what it does."""
+        self.many(session, [params])
+
     def many(self, session: Session, params: Sequence[Params]) -> None:
         """Run the statement once per set of parameters, in one call to the driver."""
         form, driver = self._driver(session)

@@ -138,7 +138,7 @@ def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> N
     values = {"pseudonym": subject, "phone": phone, "created_at": now}
     made = _NEW_SUBJECT[postgres].first(session, values)
     if made is None and postgres:
-        _LOCK_SUBJECT.rows(session, {"pseudonym": subject})
+        _LOCK_SUBJECT.run(session, {"pseudonym": subject})
 
 
 def _held_and_numbered(session: Session, subject: str, phone: str, now: datetime) -> int:
@@ -291,6 +291,7 @@ def is_unreachable(session: Session, subject: str) -> bool:
     return bool(_UNREACHABLE.rows(session, {"subject": subject}))
 
 
+# Prepared once, as the decisions of ticket texts ask it.
 _SUPPRESSIONS = table_of(Suppression)
 _UNREACHABLE = Prepared(
     select(_SUPPRESSIONS.c.subject).where(_SUPPRESSIONS.c.subject == bindparam("subject"))

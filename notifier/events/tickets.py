@@ -175,7 +175,7 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
         new = producer_record(event.consent, phone, origin.source, "consent.")
         append(work.session, work.pseudonymize, new, work.now)
     # A number the carrier called unreachable may be texted again once a producer sends it anew.
-    _UNSUPPRESS.many(work.session, [{"subject": subject}])
+    _UNSUPPRESS.run(work.session, {"subject": subject})
     previous = open_ticket(work, queue, event.ticket.id)
     if previous is not None:  # the producer reused an id without closing the old ticket
         _close(work, previous, "replaced", event.occurred_at)
