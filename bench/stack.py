@@ -99,6 +99,20 @@ class Process:
         """Whether it has not exited."""
         return self._popen.poll() is None
 
+    def children_cpu(self) -> dict[int, float]:
+        """The CPU seconds each child of this process has used so far (gunicorn's workers)."""
+        tick = os.sysconf("SC_CLK_TCK")
+        used = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                # After the command's name: state, parent, ..., user and system time (ticks).
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # ended meanwhile
+                continue
+            if int(fields[1]) == self.pid:
+                used[int(stat.parent.name)] = (int(fields[11]) + int(fields[12])) / tick
+        return used
+
     def stop(self) -> None:
         """SIGTERM its process group (a warm shutdown), SIGKILL it if it lingers."""
         if self.running():
@@ -175,6 +189,10 @@ class Stack:
         url = f"http://127.0.0.1:{port}"
         wait_until_up(url + "/healthz", process)
         return url
+
+    def process(self, name: str) -> Process:
+        """The running process started as `name`."""
+        return next(p for p in self._processes if p.name == name)
 
     def stop(self, process: Process) -> None:
         """Stop one process."""
