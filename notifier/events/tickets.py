@@ -46,9 +46,7 @@ def staleness(message: Message, ticket: Ticket | None) -> str | None:
 
 def open_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket | None:
     """The queue's open ticket with this id (ids are reused once a ticket closes)."""
-    found = _OPEN.first(work.session, {"queue_id": queue.id, "ticket_id": ticket_id})
-    # Loaded only when there is one: a new ticket's id, the usual case, costs one lookup.
-    return None if found is None else work.session.get(Ticket, found.id, options=_NO_QUEUE)
+    return work.session.scalar(_OPEN, {"queue_id": queue.id, "ticket_id": ticket_id})
 
 
 def known_ticket(work: Work, queue: Queue, ticket_id: str) -> Ticket:
@@ -70,13 +68,17 @@ _LATEST = (
     .order_by(Ticket.joined_at.desc())
     .limit(1)
 )
+# Each state compared on its own, not `in_`: a list would be written into the statement anew
+# at each call.
+_OPEN = _LATEST.where(or_(*(Ticket.state == state for state in OPEN_STATES)))
+# Whether there is one, for a new ticket: its id is seldom in use, and a prepared lookup costs
+# a fraction of loading a ticket.
 _TICKETS = table_of(Ticket)
-_OPEN = Prepared(
+_OPEN_ID = Prepared(
     select(_TICKETS.c.id)
     .where(
         _TICKETS.c.queue_id == bindparam("queue_id"),
         _TICKETS.c.ticket_id == bindparam("ticket_id"),
-        # Each state on its own: a list (`in_`) is written into the statement at each call.
         or_(*(_TICKETS.c.state == state.value for state in OPEN_STATES)),
     )
     .limit(1)
@@ -176,8 +178,9 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
         append(work.session, work.pseudonymize, new, work.now)
     # A number the carrier called unreachable may be texted again once a producer sends it anew.
     _UNSUPPRESS.run(work.session, {"subject": subject})
-    previous = open_ticket(work, queue, event.ticket.id)
-    if previous is not None:  # the producer reused an id without closing the old ticket
+    reused = _OPEN_ID.first(work.session, {"queue_id": queue.id, "ticket_id": event.ticket.id})
+    if reused is not None:  # the producer reused an id without closing the old ticket
+        previous = work.session.get_one(Ticket, reused.id, options=_NO_QUEUE)
         _close(work, previous, "replaced", event.occurred_at)
     ticket = Ticket(
         id=new_id("tkt"),
