@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -331,12 +332,13 @@ def _send_one(
 
     A sender's texts start one after another (see `_send`). A text may find its slot long past
     (the machine was busy, an answer was slow); it still waits for room among the texts its
-    sender started in the last second, in this worker and in every other (see `pacing`).
+    sender sent in the last second, in this worker and in every other (see `pacing`).
     """
     provider, sender = courier.provider, slotted.claimed.text.sender
     if (wait := slotted.at - time.monotonic()) > 0:
         time.sleep(wait)  # a slot less than the horizon away: waiting beats a round trip
-    while (wait := courier.pacer.start(sender)) > 0:
+    token = uuid.uuid4().hex
+    while (wait := courier.pacer.start(sender, token)) > 0:
         time.sleep(wait)
     started.set()
     try:
@@ -344,8 +346,19 @@ def _send_one(
             receipt = provider.send(slotted.claimed.text)
     except ProviderError as error:
         return error
+    finally:
+        _ended(courier.pacer, sender, token)
     log.info("sent %s to %s", slotted.claimed.message_id, mask(slotted.claimed.text.to))
     return receipt
+
+
+def _ended(pacer: SenderPacer, sender: str, token: str) -> None:
+    """Tell the pacing a text has ended. The text has gone: should Redis not answer now, its
+    sender's next texts wait as if it had taken the longest a send may take."""
+    try:
+        pacer.ended(sender, token)
+    except RedisError as error:
+        log.warning("Redis unreachable for pacing, a text's end is not noted: %s", error)
 
 
 def _record(unit: UnitOfWork, sent: list[tuple[str, Receipt]], outcome: dict[str, str]) -> None:

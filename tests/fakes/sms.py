@@ -109,9 +109,12 @@ class FakePacer:
     def __init__(self) -> None:
         self.far_off = False
 
-    def start(self, sender: str) -> float:
+    def start(self, sender: str, token: str) -> float:
         """Texts of one sender may start one right after another."""
         return 0.0
+
+    def ended(self, sender: str, token: str) -> None:
+        """Nothing waits for a text to end."""
 
     def reserve_many(self, sender: str, afters: Sequence[float], *, horizon: float) -> Reservation:
         """Every slot at its text's time; or none, the next free one well beyond the horizon."""
