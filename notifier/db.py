@@ -111,14 +111,15 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     """Write new values into many rows of a table at once; each row names its `id` and the
     same columns.
 
-    PostgreSQL takes them all in one UPDATE joined to the values as arrays (`unnest`), where an
-    executemany runs the UPDATE once per row; elsewhere, an executemany.
+    PostgreSQL takes several in one UPDATE joined to the values as arrays (`unnest`), where an
+    executemany runs the UPDATE once per row; one row, and every row elsewhere, a prepared
+    UPDATE (an executemany).
     """
     if not rows:
         return
     table, dialect = table_of(model), session.connection().dialect
     names = tuple(name for name in rows[0] if name != "id")
-    if dialect.name != "postgresql":
+    if dialect.name != "postgresql" or len(rows) == 1:
         _update_each(table, names).many(
             session, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows]
         )

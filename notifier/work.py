@@ -97,8 +97,6 @@ class Work:
     steps: list[dict[str, Any]] = field(default_factory=list)
     # Events' answers, each with its row's id: written on their rows at the commit, at once.
     answers: list[dict[str, Any]] = field(default_factory=list)
-    # Loaded objects kept for the rest of the unit (`hold`).
-    held: list[object] = field(default_factory=list)
 
     def decided(self, message: Message) -> Message:
         """Remember a message decided in this work; it is enqueued after the commit if it goes."""
@@ -109,11 +107,6 @@ class Work:
         """Remember message rows decided in bulk and their first steps; inserted at the commit."""
         self.rows.extend(rows)
         self.steps.extend(steps)
-
-    def hold(self, loaded: object) -> None:
-        """Keep a loaded object for the rest of the unit: the session holds those it has not
-        seen change only weakly, and would load one dropped by its first user again."""
-        self.held.append(loaded)
 
     def requeue(self, message: Message) -> None:
         """Put a message back on its queue after the commit, due at its `send_at`."""
