@@ -76,9 +76,13 @@ def insert_new(session: Session, row: Base) -> None:
     For rows written once and not changed again in the transaction: the ORM would track them
     for changes that never come. Columns left unset take their defaults.
     """
+    insert_rows(session, type(row), [values_of(row)])
+
+
+def values_of(row: Base) -> dict[str, Any]:
+    """The column values set on a new object, by column."""
     given = inspect(row).dict
-    columns = table_of(type(row)).columns
-    insert_rows(session, type(row), [{c.key: given[c.key] for c in columns if c.key in given}])
+    return {c.key: given[c.key] for c in table_of(type(row)).columns if c.key in given}
 
 
 def insert_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert
+from sqlalchemy import Insert, Table, bindparam, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -154,6 +154,11 @@ def _compile(statement: ClauseElement, dialect: Dialect) -> _Form:
 @functools.cache
 def insert_into(table: Table, names: tuple[str, ...]) -> Prepared:
     """An INSERT of these columns of `table`, and of its other columns that have a default."""
+    return Prepared(insert_values(table, names))
+
+
+def insert_values(table: Table, names: tuple[str, ...]) -> Insert:
+    """The statement of `insert_into`, to prepare inside another."""
     defaults = {
         column.key: column.default.arg
         for column in table.columns
@@ -163,4 +168,4 @@ def insert_into(table: Table, names: tuple[str, ...]) -> Prepared:
     values.update(
         {name: bindparam(name, value, required=False) for name, value in defaults.items()}
     )
-    return Prepared(insert(table).values(values))
+    return insert(table).values(values)

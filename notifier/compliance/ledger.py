@@ -9,23 +9,24 @@ commit.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select
+from sqlalchemy import Row, bindparam, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from consent.jurisdiction import jurisdiction, needs_documented_consent
 from consent.ledger import StoredRecord, record_leaf
 from consent.records import ConsentFact
-from notifier.db import insert_new, table_of
+from notifier.db import insert_new, table_of, values_of
 from notifier.errors import FieldError, ValidationFailedError
 from notifier.models import CONSENT_SEQ, ConsentRecord, Subject, Suppression, new_id
 from notifier.models_ledger import LedgerLeaf, LedgerPending
 from notifier.phones import Pseudonymizer
-from notifier.prepared import Prepared
+from notifier.prepared import Prepared, insert_values
 from notifier.schemas import ConsentIn
 
 
@@ -123,9 +124,21 @@ def append(
         hash="",
     )
     row.hash = record_leaf(hashed_fields(row)).hex()
-    insert_new(session, row)
-    insert_new(session, LedgerPending(seq=row.seq))
+    values = values_of(row)
+    if session.get_bind().dialect.name == "postgresql":
+        _appended(tuple(values)).run(session, values)
+    else:
+        insert_new(session, row)
+        insert_new(session, LedgerPending(seq=row.seq))
     return row
+
+
+@functools.cache
+def _appended(names: tuple[str, ...]) -> Prepared:
+    """PostgreSQL: the record's INSERT and its place in the sequencer's queue, in one statement."""
+    records, pending = table_of(ConsentRecord), table_of(LedgerPending)
+    record = insert_values(records, names).returning(records.c.seq).cte("record")
+    return Prepared(insert(pending).from_select(["seq"], select(record.c.seq)))
 
 
 def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> None:

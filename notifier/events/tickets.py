@@ -74,7 +74,7 @@ _OPEN = _LATEST.where(or_(*(Ticket.state == state for state in OPEN_STATES)))
 # Whether there is one, for a new ticket: its id is seldom in use, and a prepared lookup costs
 # a fraction of loading a ticket.
 _TICKETS = table_of(Ticket)
-_OPEN_ID = Prepared(
+_OPEN_ID_OF = (
     select(_TICKETS.c.id)
     .where(
         _TICKETS.c.queue_id == bindparam("queue_id"),
@@ -83,8 +83,12 @@ _OPEN_ID = Prepared(
     )
     .limit(1)
 )
+_OPEN_ID = Prepared(_OPEN_ID_OF)
 _SUPPRESSIONS = table_of(Suppression)
-_UNSUPPRESS = Prepared(delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.subject == bindparam("subject")))
+_LIFT = delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.subject == bindparam("subject"))
+_UNSUPPRESS = Prepared(_LIFT)
+# PostgreSQL runs a DELETE in a WITH whether or not the query reads it.
+_UNSUPPRESS_AND_OPEN_ID = Prepared(_OPEN_ID_OF.add_cte(_LIFT.cte("lifted")))
 
 
 def call_at(ticket: Ticket, at: datetime) -> datetime | None:
@@ -176,9 +180,14 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
     if event.consent is not None:
         new = producer_record(event.consent, phone, origin.source, "consent.")
         append(work.session, work.pseudonymize, new, work.now)
-    # A number the carrier called unreachable may be texted again once a producer sends it anew.
-    _UNSUPPRESS.run(work.session, {"subject": subject})
-    reused = _OPEN_ID.first(work.session, {"queue_id": queue.id, "ticket_id": event.ticket.id})
+    # A number the carrier called unreachable may be texted again once a producer sends it anew;
+    # and the ticket id may still be open (PostgreSQL asks both in one statement).
+    given = {"subject": subject, "queue_id": queue.id, "ticket_id": event.ticket.id}
+    if work.session.get_bind().dialect.name == "postgresql":
+        reused = _UNSUPPRESS_AND_OPEN_ID.first(work.session, given)
+    else:
+        _UNSUPPRESS.run(work.session, given)
+        reused = _OPEN_ID.first(work.session, given)
     if reused is not None:  # the producer reused an id without closing the old ticket
         previous = work.session.get_one(Ticket, reused.id, options=_NO_QUEUE)
         _close(work, previous, "replaced", event.occurred_at)
