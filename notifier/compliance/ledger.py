@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, select
+from sqlalchemy import Row, bindparam, func, insert, literal_column, select, union_all
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -104,6 +104,32 @@ def append(
 
     Answers the record as written (a record is never changed, so the session does not keep it).
     """
+    row = _numbered(session, pseudonymize, record, now)
+    values = values_of(row)
+    if session.get_bind().dialect.name == "postgresql":
+        _appended(tuple(values)).run(session, values)
+    else:
+        _insert_queued(session, row)
+    return row
+
+
+def append_for_decision(
+    session: Session, pseudonymize: Pseudonymizer, record: NewRecord, now: datetime
+) -> list[ConsentFact]:
+    """Append one record as `append` does; answer its number's facts, the new record's among
+    them, for the decision that follows (on PostgreSQL from the same statement)."""
+    row = _numbered(session, pseudonymize, record, now)
+    values = values_of(row)
+    if session.get_bind().dialect.name != "postgresql":
+        _insert_queued(session, row)
+        return facts_of(session, row.subject)
+    return [to_fact(fact) for fact in _appended_with_facts(tuple(values)).rows(session, values)]
+
+
+def _numbered(
+    session: Session, pseudonymize: Pseudonymizer, record: NewRecord, now: datetime
+) -> ConsentRecord:
+    """The record's row, numbered (its number's row held) and hashed, not yet written."""
     subject = pseudonymize(record.phone)
     row = ConsentRecord(
         id=new_id("cr"),
@@ -124,21 +150,34 @@ def append(
         hash="",
     )
     row.hash = record_leaf(hashed_fields(row)).hex()
-    values = values_of(row)
-    if session.get_bind().dialect.name == "postgresql":
-        _appended(tuple(values)).run(session, values)
-    else:
-        insert_new(session, row)
-        insert_new(session, LedgerPending(seq=row.seq))
     return row
+
+
+def _insert_queued(session: Session, row: ConsentRecord) -> None:
+    """Write the record and queue it for the sequencer, a statement each."""
+    insert_new(session, row)
+    insert_new(session, LedgerPending(seq=row.seq))
 
 
 @functools.cache
 def _appended(names: tuple[str, ...]) -> Prepared:
     """PostgreSQL: the record's INSERT and its place in the sequencer's queue, in one statement."""
-    records, pending = table_of(ConsentRecord), table_of(LedgerPending)
-    record = insert_values(records, names).returning(records.c.seq).cte("record")
-    return Prepared(insert(pending).from_select(["seq"], select(record.c.seq)))
+    record = insert_values(_RECORDS, names).returning(ConsentRecord.seq).cte("record")
+    return Prepared(insert(_PENDING).from_select(["seq"], select(record.c.seq)))
+
+
+@functools.cache
+def _appended_with_facts(names: tuple[str, ...]) -> Prepared:
+    """PostgreSQL: `_appended`, and the number's facts. The statement's query does not see the
+    row its INSERT writes, so the new record's facts come from that INSERT's RETURNING."""
+    record = insert_values(_RECORDS, names).returning(*_FACT_OF).cte("record")
+    queued = insert(_PENDING).from_select(["seq"], select(record.c.seq)).cte("queued")
+    earlier = select(*_FACT_OF).where(ConsentRecord.subject == bindparam("subject"))
+    facts = union_all(earlier, select(*record.c)).order_by(literal_column("seq"))
+    return Prepared(facts.add_cte(queued))
+
+
+_RECORDS, _PENDING = table_of(ConsentRecord), table_of(LedgerPending)
 
 
 def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> None:
@@ -284,7 +323,7 @@ def facts_of_many(session: Session, subjects: list[str]) -> dict[str, list[Conse
 
 # Built once: every decision asks one of them. One number's records need no list of numbers,
 # which would be written into the statement anew at each call.
-_FACT_COLUMNS = select(
+_FACT_OF = (
     ConsentRecord.subject,
     ConsentRecord.id,
     ConsentRecord.seq,
@@ -294,7 +333,8 @@ _FACT_COLUMNS = select(
     ConsentRecord.recorded_at,
     ConsentRecord.captured_at,
     ConsentRecord.disclosure_text,
-).order_by(ConsentRecord.seq)
+)
+_FACT_COLUMNS = select(*_FACT_OF).order_by(ConsentRecord.seq)
 _FACTS = _FACT_COLUMNS.where(ConsentRecord.subject.in_(bindparam("subjects", expanding=True)))
 _FACTS_OF_ONE = Prepared(_FACT_COLUMNS.where(ConsentRecord.subject == bindparam("subject")))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
@@ -10,13 +11,13 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from notifier.compliance.keys import Caller
-from notifier.db import insert_new, table_of
+from notifier.db import insert_new, table_of, values_of
 from notifier.errors import invalid
 from notifier.events import fanouts, tickets
 from notifier.events.answers import EventAccepted, NotificationOut
 from notifier.events.origin import Origin
 from notifier.models import Event, Queue, new_id
-from notifier.prepared import Prepared
+from notifier.prepared import Prepared, insert_values
 from notifier.work import UnitOfWork, Work, once
 
 # A handler decides an event's texts; a queue-wide one answers how many it will reach.
@@ -33,14 +34,15 @@ def accept(
         return _first_answer(session, caller, event.id, idempotency_key)
 
     def act(work: Work) -> EventAccepted:
-        queue = _queue(work, event.queue_id)
+        row = _event_row(work, caller, event, idempotency_key)
+        # The event's row first: a concurrent duplicate fails here, before any work. Its queue
+        # comes with it (an unknown queue's 422 rolls the row back).
+        queue = _recorded_with_queue(work, row)
         if queue is None:
             raise invalid(
                 "queue_id",
                 f"unknown queue {event.queue_id!r}; create it with PUT /v1/queues/{{id}}",
             )
-        row = _event_row(work, caller, event, idempotency_key)
-        insert_new(work.session, row)  # a concurrent duplicate fails here, before any work
         origin = Origin(queue, row.id, f"key:{caller.name}")
         first = len(work.rows)  # the work may be shared with other events: answer for this one's
         recipients = HANDLERS[event.type](work, origin, event)
@@ -54,27 +56,40 @@ def accept(
 
 # Every event reads its queue. Loading it as an object each time cost an event more than any of
 # its statements: the row is read, and the object is made again only when the row changed.
-_QUEUES = table_of(Queue)
-_QUEUE = Prepared(select(*_QUEUES.c).where(_QUEUES.c.id == bindparam("id")))
+_QUEUES, _EVENTS = table_of(Queue), table_of(Event)
+_QUEUE = select(*_QUEUES.c).where(_QUEUES.c.id == bindparam("queue_id"))
+_QUEUE_ALONE = Prepared(_QUEUE)
 _BUILT: dict[str, tuple[tuple[Any, ...], Queue]] = {}
 
 
-def _queue(work: Work, queue_id: str) -> Queue | None:
-    """The queue as it stands in this unit of work, or None if there is no such queue.
+def _recorded_with_queue(work: Work, row: Event) -> Queue | None:
+    """Write the event's row and read its queue as it stands in this unit of work (None if
+    there is no such queue): on PostgreSQL in one statement.
 
     The queue answered belongs to no session (events only read their queue), and is the same
     object for every event that read the same row, in any thread.
     """
-    row = _QUEUE.first(work.session, {"id": queue_id})
-    if row is None:
+    values = values_of(row)
+    if work.session.get_bind().dialect.name == "postgresql":
+        found = _recorded_and_queue(tuple(values)).first(work.session, values)
+    else:
+        insert_new(work.session, row)
+        found = _QUEUE_ALONE.first(work.session, values)
+    if found is None:
         return None
-    values = tuple(row)
-    built = _BUILT.get(queue_id)
-    if built is not None and built[0] == values:
+    columns = tuple(found)
+    built = _BUILT.get(row.queue_id)
+    if built is not None and built[0] == columns:
         return built[1]
-    queue = Queue(**row._asdict())
-    _BUILT[queue_id] = (values, queue)
+    queue = Queue(**found._asdict())
+    _BUILT[row.queue_id] = (columns, queue)
     return queue
+
+
+@functools.cache
+def _recorded_and_queue(names: tuple[str, ...]) -> Prepared:
+    """PostgreSQL: the event's INSERT, and its queue's row, in one statement."""
+    return Prepared(_QUEUE.add_cte(insert_values(_EVENTS, names).cte("event")))
 
 
 def _first_answer(

@@ -11,7 +11,8 @@ from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import lazyload
 
 from consent.policy import Decision
-from notifier.compliance.ledger import append, producer_record
+from consent.records import ConsentFact
+from notifier.compliance.ledger import append_for_decision, producer_record
 from notifier.db import insert_new, table_of
 from notifier.errors import invalid
 from notifier.events.origin import Origin
@@ -140,8 +141,15 @@ def draft_for(
     )
 
 
-def _decide(work: Work, origin: Origin, draft: Draft, *, unreachable: bool | None = None) -> None:
-    decision = consent_decision(work.session, draft, work.now, unreachable=unreachable)
+def _decide(
+    work: Work,
+    origin: Origin,
+    draft: Draft,
+    *,
+    facts: list[ConsentFact] | None = None,
+    unreachable: bool | None = None,
+) -> None:
+    decision = consent_decision(work.session, draft, work.now, facts=facts, unreachable=unreachable)
     _record(work, origin, draft, decision)
 
 
@@ -177,9 +185,10 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
     region = region_for_timezone(queue.timezone)
     phone = to_e164(event.ticket.phone, default_region=region, field="ticket.phone")
     subject = work.pseudonymize(phone)
+    facts = None
     if event.consent is not None:
         new = producer_record(event.consent, phone, origin.source, "consent.")
-        append(work.session, work.pseudonymize, new, work.now)
+        facts = append_for_decision(work.session, work.pseudonymize, new, work.now)
     # A number the carrier called unreachable may be texted again once a producer sends it anew;
     # and the ticket id may still be open (PostgreSQL asks both in one statement).
     given = {"subject": subject, "queue_id": queue.id, "ticket_id": event.ticket.id}
@@ -210,7 +219,8 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
     insert_new(work.session, ticket)
     # Counted from when the customer joined, if the producer tells us late.
     body = compose.joined(queue, ticket, min(event.occurred_at, work.now))
-    _decide(work, origin, draft_for(queue, ticket, "joined", body), unreachable=False)
+    draft = draft_for(queue, ticket, "joined", body)
+    _decide(work, origin, draft, facts=facts, unreachable=False)
 
 
 def updated(work: Work, origin: Origin, event: TicketUpdated) -> None:
