@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from notifier.models import ConsentRecord, Ticket
+from notifier.models import ConsentRecord, Event, Ticket
 from notifier.services import Services
 from notifier.work import UnitOfWork, Work
 from tests.conftest import Api, joined
@@ -121,6 +121,9 @@ def test_a_bad_event_in_a_group_fails_only_itself(svc: Services, api: Api) -> No
     assert nowhere.headers["Content-Type"] == "application/problem+json"
     assert "unknown queue 'nowhere'" in nowhere.json()["errors"][0]["message"]
     assert tickets(svc) == ["A1", "A2", "A3"]
+    with svc.db.session(write=False) as session:
+        accepted = sorted(session.scalars(select(Event.event_id)))
+    assert accepted == ["evt-first", "evt-good-1", "evt-good-2"]  # the refused one left no row
 
 
 def test_an_act_alone_runs_at_once_in_its_own_transaction(svc: Services) -> None:
