@@ -70,6 +70,12 @@ def table_of(model: type[Base]) -> Table:
     return table
 
 
+def on_postgresql(session: Session) -> bool:
+    """Whether the session's database is PostgreSQL, where each statement is a round trip
+    (and a data-modifying WITH can make several one)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def insert_new(session: Session, row: Base) -> None:
     """Write a new object's row with one Core INSERT, leaving the object out of the session.
 

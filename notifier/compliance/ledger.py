@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from consent.jurisdiction import jurisdiction, needs_documented_consent
 from consent.ledger import StoredRecord, record_leaf
 from consent.records import ConsentFact
-from notifier.db import insert_new, table_of, values_of
+from notifier.db import insert_new, on_postgresql, table_of, values_of
 from notifier.errors import FieldError, ValidationFailedError
 from notifier.models import CONSENT_SEQ, ConsentRecord, Subject, Suppression, new_id
 from notifier.models_ledger import LedgerLeaf, LedgerPending
@@ -106,7 +106,7 @@ def append(
     """
     row = _numbered(session, pseudonymize, record, now)
     values = values_of(row)
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         _appended(tuple(values)).run(session, values)
     else:
         _insert_queued(session, row)
@@ -120,7 +120,7 @@ def append_for_decision(
     them, for the decision that follows (on PostgreSQL from the same statement)."""
     row = _numbered(session, pseudonymize, record, now)
     values = values_of(row)
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         _insert_queued(session, row)
         return facts_of(session, row.subject)
     return [to_fact(fact) for fact in _appended_with_facts(tuple(values)).rows(session, values)]
@@ -186,7 +186,7 @@ def lock_subject(session: Session, subject: str, phone: str, now: datetime) -> N
     A row this transaction made is its own until it commits; one made before is locked. On
     SQLite, whose writers take turns, holding the write lock is enough.
     """
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = on_postgresql(session)
     values = {"pseudonym": subject, "phone": phone, "created_at": now}
     made = _NEW_SUBJECT[postgres].first(session, values)
     if made is None and postgres:
@@ -199,7 +199,7 @@ def _held_and_numbered(session: Session, subject: str, phone: str, now: datetime
     The number is taken once the row is held, so that each number's records are numbered in
     the order they commit. On PostgreSQL the row and the number come in one statement.
     """
-    if session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql(session):
         lock_subject(session, subject, phone, now)
         return next_seq(session)
     values = {"pseudonym": subject, "phone": phone, "created_at": now}
@@ -237,7 +237,7 @@ _NEXT_SEQ = Prepared(select(CONSENT_SEQ.next_value().label("seq")))
 
 def next_seq(session: Session) -> int:
     """The next record number, taken without waiting for other appends."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         return int(_NEXT_SEQ.rows(session, {})[0].seq)
     # SQLite's writers take turns, so the highest number in use is stable here: asked once
     # in a transaction (which may append for several events), then counted on from there.

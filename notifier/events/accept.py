@@ -11,7 +11,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from notifier.compliance.keys import Caller
-from notifier.db import insert_new, table_of, values_of
+from notifier.db import insert_new, on_postgresql, table_of, values_of
 from notifier.errors import invalid
 from notifier.events import fanouts, tickets
 from notifier.events.answers import EventAccepted, NotificationOut
@@ -70,7 +70,7 @@ def _recorded_with_queue(work: Work, row: Event) -> Queue | None:
     object for every event that read the same row, in any thread.
     """
     values = values_of(row)
-    if work.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(work.session):
         found = _recorded_and_queue(tuple(values)).first(work.session, values)
     else:
         insert_new(work.session, row)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import lazyload
 from consent.policy import Decision
 from consent.records import ConsentFact
 from notifier.compliance.ledger import append_for_decision, producer_record
-from notifier.db import insert_new, table_of
+from notifier.db import insert_new, on_postgresql, table_of
 from notifier.errors import invalid
 from notifier.events.origin import Origin
 from notifier.events.recipients import keep
@@ -192,7 +192,7 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
     # A number the carrier called unreachable may be texted again once a producer sends it anew;
     # and the ticket id may still be open (PostgreSQL asks both in one statement).
     given = {"subject": subject, "queue_id": queue.id, "ticket_id": event.ticket.id}
-    if work.session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(work.session):
         reused = _UNSUPPRESS_AND_OPEN_ID.first(work.session, given)
     else:
         _UNSUPPRESS.run(work.session, given)

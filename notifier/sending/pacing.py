@@ -144,11 +144,16 @@ class SenderPacer:
     def start(self, sender: str, token: str) -> float:
         """0 if a text of `sender` may start now (it is noted as on its way, by `token`, unique
         to this attempt); else how many seconds until it should ask again."""
-        keys = [f"notifier:pace:{sender}:ended"]
+        keys = [_ended_key(sender)]
         args: list[float | str] = [self.window, self.most, token, IN_FLIGHT_SECONDS, POLL_SECONDS]
         return float(self._start(keys=keys, args=args))
 
     def ended(self, sender: str, token: str) -> None:
         """The provider answered for the text started as `token`: it has reached the carrier,
         or never will."""
-        self._end(keys=[f"notifier:pace:{sender}:ended"], args=[token])
+        self._end(keys=[_ended_key(sender)], args=[token])
+
+
+def _ended_key(sender: str) -> str:
+    """Where Redis keeps the sender's texts of the last window, by when they ended."""
+    return f"notifier:pace:{sender}:ended"
