@@ -16,7 +16,6 @@ from sqlalchemy import (
     DateTime,
     Engine,
     Table,
-    TextClause,
     bindparam,
     create_engine,
     event,
@@ -28,7 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from notifier.prepared import Prepared, insert_into
+from notifier.prepared import Prepared, insert_into, scalar_defaults
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 READ_ONLY = "notifier_read_only"
@@ -134,12 +133,93 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
             session, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows]
         )
         return
-    columns = ["id", *names]
-    values = {}
-    for name in columns:
+    columns = ("id", *names)
+    statement = _together(((table, columns, True),), dialect)
+    statement.run(session, _arrays(table, columns, rows, dialect, "w0_"))
+
+
+# What one table is given at a commit: new rows, or new values for rows named by `id`.
+Rows = tuple[type[Base], Sequence[Mapping[str, Any]]]
+
+
+def write_rows(session: Session, inserts: Sequence[Rows], updates: Sequence[Rows]) -> None:
+    """Insert rows of some tables, then write new values into rows of others (`insert_rows`,
+    `update_rows`), as a unit of work does at its commit.
+
+    PostgreSQL takes a few rows of each table in one statement: each table's rows go as arrays
+    (`unnest`), every table but the last in a data-modifying WITH. One round trip, where one per
+    table would be spent; the foreign keys are checked once the statement has done all of it.
+    A batch large enough to copy in, and every batch elsewhere, goes table by table.
+    """
+    inserts = [(model, rows) for model, rows in inserts if rows]
+    updates = [(model, rows) for model, rows in updates if rows]
+    dialect = session.connection().dialect
+    few = all(len(rows) < COPY_FROM_ROWS for _, rows in inserts)
+    if dialect.name != "postgresql" or not few or len(inserts) + len(updates) < 2:
+        for model, rows in inserts:
+            insert_rows(session, model, rows)
+        for model, rows in updates:
+            update_rows(session, model, rows)
+        return
+    parts, params = [], {}
+    for n, (model, rows) in enumerate([*inserts, *updates]):
+        table, updating = table_of(model), n >= len(inserts)
+        if updating:
+            names = tuple(rows[0])
+        else:
+            defaults = scalar_defaults(table, tuple(rows[0]))
+            rows = [{**row, **defaults} for row in rows]
+            names = tuple(rows[0])
+        parts.append((table, names, updating))
+        params.update(_arrays(table, names, rows, dialect, f"w{n}_"))
+    _together(tuple(parts), dialect).run(session, params)
+
+
+@functools.lru_cache(maxsize=64)  # keyed by the engine's dialect: bounded, as tests make many
+def _together(parts: tuple[tuple[Table, tuple[str, ...], bool], ...], dialect: Dialect) -> Prepared:
+    """One statement for these tables' rows as arrays (`_unnest_sql`); an update names `id`."""
+    *earlier, last = [
+        _unnest_sql(table, names, updating, dialect, f"w{n}_")
+        for n, (table, names, updating) in enumerate(parts)
+    ]
+    withs = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(earlier))
+    return Prepared(text(f"WITH {withs} {last}" if withs else last))
+
+
+def _unnest_sql(
+    table: Table, names: tuple[str, ...], updating: bool, dialect: Dialect, prefix: str
+) -> str:
+    """An INSERT of rows given as one array per column, or an UPDATE of rows named by `id`."""
+    quote = dialect.identifier_preparer.quote
+    arrays = ", ".join(
+        f"CAST(:{prefix}{name} AS {table.c[name].type.compile(dialect=dialect)}[])"
+        for name in names
+    )
+    columns = ", ".join(quote(name) for name in names)
+    if not updating:
+        return f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})"
+    sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names if name != "id")
+    return (
+        f"UPDATE {quote(table.name)} SET {sets} FROM unnest({arrays}) AS v({columns})"
+        f" WHERE {quote(table.name)}.id = v.id"
+    )
+
+
+def _arrays(
+    table: Table,
+    names: tuple[str, ...],
+    rows: Sequence[Mapping[str, Any]],
+    dialect: Dialect,
+    prefix: str,
+) -> dict[str, list[Any]]:
+    """Each column's values, converted as its type would for the driver, as one list."""
+    arrays = {}
+    for name in names:
         convert = _converter(table, name, dialect)
-        values[name] = [row[name] if convert is None else convert(row[name]) for row in rows]
-    session.execute(_update_unnest(table, names, dialect), values)
+        arrays[prefix + name] = [
+            row[name] if convert is None else convert(row[name]) for row in rows
+        ]
+    return arrays
 
 
 # Built once per table and columns, as `insert_into`: a unit of work's events write their
@@ -151,20 +231,6 @@ def _update_each(table: Table, names: tuple[str, ...]) -> Prepared:
         update(table)
         .where(table.c.id == bindparam("row_id"))
         .values({name: bindparam(name) for name in names})
-    )
-
-
-@functools.lru_cache(maxsize=64)  # keyed by the engine's dialect: bounded, as tests make many
-def _update_unnest(table: Table, names: tuple[str, ...], dialect: Dialect) -> TextClause:
-    quote = dialect.identifier_preparer.quote
-    columns = ["id", *names]
-    arrays = ", ".join(
-        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in columns
-    )
-    sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names)
-    return text(
-        f"UPDATE {quote(table.name)} SET {sets} FROM unnest({arrays})"
-        f" AS v({', '.join(quote(name) for name in columns)}) WHERE {quote(table.name)}.id = v.id"
     )
 
 

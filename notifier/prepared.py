@@ -159,13 +159,20 @@ def insert_into(table: Table, names: tuple[str, ...]) -> Prepared:
 
 def insert_values(table: Table, names: tuple[str, ...]) -> Insert:
     """The statement of `insert_into`, to prepare inside another."""
-    defaults = {
+    values: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in names}
+    values.update(
+        {
+            name: bindparam(name, value, required=False)
+            for name, value in scalar_defaults(table, names).items()
+        }
+    )
+    return insert(table).values(values)
+
+
+def scalar_defaults(table: Table, names: tuple[str, ...]) -> dict[str, Any]:
+    """The fixed defaults of the columns of `table` that are not among `names`."""
+    return {
         column.key: column.default.arg
         for column in table.columns
         if column.key not in names and isinstance(column.default, ScalarElementColumnDefault)
     }
-    values: dict[str, BindParameter[Any]] = {name: bindparam(name) for name in names}
-    values.update(
-        {name: bindparam(name, value, required=False) for name, value in defaults.items()}
-    )
-    return insert(table).values(values)

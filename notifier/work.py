@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
 from notifier.clock import Clock
-from notifier.db import Database, insert_rows, update_rows
+from notifier.db import Database, write_rows
 from notifier.models import Event, Fanout, Message, StatusStep
 from notifier.phones import Pseudonymizer
 
@@ -292,9 +292,11 @@ class UnitOfWork:
                     rows[row_id].job_id = job.job_id
         # Core rows, not ORM objects: the ORM's bulk insert costs more per row than the
         # database does, and these rows need nothing from the ORM.
-        insert_rows(work.session, Message, work.rows)
-        insert_rows(work.session, StatusStep, work.steps)
-        update_rows(work.session, Event, work.answers)
+        write_rows(
+            work.session,
+            inserts=[(Message, work.rows), (StatusStep, work.steps)],
+            updates=[(Event, work.answers)],
+        )
         return planned
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -13,14 +14,14 @@ from sqlalchemy.orm import lazyload
 from consent.policy import Decision
 from consent.records import ConsentFact
 from notifier.compliance.ledger import append_for_decision, producer_record
-from notifier.db import insert_new, on_postgresql, table_of
+from notifier.db import insert_new, on_postgresql, table_of, values_of
 from notifier.errors import invalid
 from notifier.events.origin import Origin
 from notifier.events.recipients import keep
 from notifier.events.schemas import TicketCalled, TicketClosed, TicketJoined, TicketUpdated
 from notifier.models import Message, Queue, Suppression, Ticket, new_id
 from notifier.phones import region_for_timezone, to_e164
-from notifier.prepared import Prepared
+from notifier.prepared import Prepared, insert_values
 from notifier.sending import lifecycle
 from notifier.sending.decide import Draft, consent_decision, decided_row, skipped
 from notifier.sending.lifecycle import MessageStatus, Priority, Source, TicketState
@@ -88,8 +89,15 @@ _OPEN_ID = Prepared(_OPEN_ID_OF)
 _SUPPRESSIONS = table_of(Suppression)
 _LIFT = delete(_SUPPRESSIONS).where(_SUPPRESSIONS.c.subject == bindparam("subject"))
 _UNSUPPRESS = Prepared(_LIFT)
-# PostgreSQL runs a DELETE in a WITH whether or not the query reads it.
-_UNSUPPRESS_AND_OPEN_ID = Prepared(_OPEN_ID_OF.add_cte(_LIFT.cte("lifted")))
+
+
+@functools.cache
+def _joined_statement(names: tuple[str, ...]) -> Prepared:
+    """PostgreSQL: a new ticket's INSERT, its number's lifted suppression, and the open id of its
+    queue (`_OPEN_ID`), in one statement. A DELETE or an INSERT in a WITH runs whether or not
+    the query reads it."""
+    ticket = insert_values(_TICKETS, names).cte("ticket")
+    return Prepared(_OPEN_ID_OF.add_cte(_LIFT.cte("lifted")).add_cte(ticket))
 
 
 def call_at(ticket: Ticket, at: datetime) -> datetime | None:
@@ -189,17 +197,6 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
     if event.consent is not None:
         new = producer_record(event.consent, phone, origin.source, "consent.")
         facts = append_for_decision(work.session, work.pseudonymize, new, work.now)
-    # A number the carrier called unreachable may be texted again once a producer sends it anew;
-    # and the ticket id may still be open (PostgreSQL asks both in one statement).
-    given = {"subject": subject, "queue_id": queue.id, "ticket_id": event.ticket.id}
-    if on_postgresql(work.session):
-        reused = _UNSUPPRESS_AND_OPEN_ID.first(work.session, given)
-    else:
-        _UNSUPPRESS.run(work.session, given)
-        reused = _OPEN_ID.first(work.session, given)
-    if reused is not None:  # the producer reused an id without closing the old ticket
-        previous = work.session.get_one(Ticket, reused.id, options=_NO_QUEUE)
-        _close(work, previous, "replaced", event.occurred_at)
     ticket = Ticket(
         id=new_id("tkt"),
         queue_id=queue.id,
@@ -216,7 +213,20 @@ def joined(work: Work, origin: Origin, event: TicketJoined) -> None:
         last_event_at=event.occurred_at,
     )
     told(ticket, work.now)  # before the row is written: one INSERT, no UPDATE after it
-    insert_new(work.session, ticket)
+    # The new ticket's row; whether its id is still open in the queue (its own row aside); and
+    # a number the carrier called unreachable may be texted again once a producer sends it
+    # anew. PostgreSQL does the three in one statement, whose query sees the tickets as they
+    # were before it.
+    values = values_of(ticket)
+    if on_postgresql(work.session):
+        reused = _joined_statement(tuple(values)).first(work.session, values)
+    else:
+        _UNSUPPRESS.run(work.session, values)
+        reused = _OPEN_ID.first(work.session, values)
+        insert_new(work.session, ticket)
+    if reused is not None:  # the producer reused an id without closing the old ticket
+        previous = work.session.get_one(Ticket, reused.id, options=_NO_QUEUE)
+        _close(work, previous, "replaced", event.occurred_at)
     # Counted from when the customer joined, if the producer tells us late.
     body = compose.joined(queue, ticket, min(event.occurred_at, work.now))
     draft = draft_for(queue, ticket, "joined", body)
