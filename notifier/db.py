@@ -135,7 +135,7 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
         return
     columns = ("id", *names)
     statement = _together(((table, columns, True),), dialect)
-    statement.run(session, _arrays(table, columns, rows, dialect, "w0_"))
+    statement.run(session, _arrays(table, columns, rows, dialect, _part(0)))
 
 
 # What one table is given at a commit: new rows, or new values for rows named by `id`.
@@ -164,14 +164,12 @@ def write_rows(session: Session, inserts: Sequence[Rows], updates: Sequence[Rows
     parts, params = [], {}
     for n, (model, rows) in enumerate([*inserts, *updates]):
         table, updating = table_of(model), n >= len(inserts)
-        if updating:
-            names = tuple(rows[0])
-        else:
+        if not updating:  # the columns left out take their fixed defaults, as in `insert_into`
             defaults = scalar_defaults(table, tuple(rows[0]))
             rows = [{**row, **defaults} for row in rows]
-            names = tuple(rows[0])
+        names = tuple(rows[0])
         parts.append((table, names, updating))
-        params.update(_arrays(table, names, rows, dialect, f"w{n}_"))
+        params.update(_arrays(table, names, rows, dialect, _part(n)))
     _together(tuple(parts), dialect).run(session, params)
 
 
@@ -179,11 +177,16 @@ def write_rows(session: Session, inserts: Sequence[Rows], updates: Sequence[Rows
 def _together(parts: tuple[tuple[Table, tuple[str, ...], bool], ...], dialect: Dialect) -> Prepared:
     """One statement for these tables' rows as arrays (`_unnest_sql`); an update names `id`."""
     *earlier, last = [
-        _unnest_sql(table, names, updating, dialect, f"w{n}_")
+        _unnest_sql(table, names, updating, dialect, _part(n))
         for n, (table, names, updating) in enumerate(parts)
     ]
     withs = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(earlier))
     return Prepared(text(f"WITH {withs} {last}" if withs else last))
+
+
+def _part(n: int) -> str:
+    """The prefix of the parameters of a `_together` statement's `n`th table, from 0."""
+    return f"w{n}_"
 
 
 def _unnest_sql(
