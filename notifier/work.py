@@ -11,6 +11,7 @@ names a row that is not there, and a job that could not be queued is found later
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from consent.policy import Outcome
@@ -28,8 +29,14 @@ from notifier.models import Event, Fanout, Message, StatusStep
 from notifier.phones import Pseudonymizer
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 # Leaders of shared units at once, where the database lets writers work at once.
 LEADERS = 2
+# PostgreSQL's codes for a transaction it rolled back because it crossed another (a deadlock, a
+# serialization failure): nothing of it was written, and the same work may be done again.
+LOST_TO_ANOTHER = frozenset({"40P01", "40001"})
+# How many times work that lost to another transaction is done in all.
+ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -238,7 +245,7 @@ class UnitOfWork:
 
     def _alone(self, turn: _Turn[Any], committed: list[_Committed]) -> None:
         try:
-            (turn.answer,), done = self._commit([turn.act])
+            (turn.answer,), done = again_if_lost(lambda: self._commit([turn.act]))
         except Exception as error:
             turn.error = error
         else:
@@ -298,6 +305,24 @@ class UnitOfWork:
             updates=[(Event, work.answers)],
         )
         return planned
+
+
+def again_if_lost(work: Callable[[], T]) -> T:
+    """Do `work`, which runs in a transaction of its own, again while the database rolls that
+    transaction back for crossing another's (`LOST_TO_ANOTHER`), up to `ATTEMPTS` times in all.
+
+    Two transactions that lock the same rows in another order deadlock, and the database ends
+    one: a web process's group of events, which withdraws texts ticket by ticket, and a
+    worker's claim of a batch of texts can. The transaction ended wrote nothing.
+    """
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return work()
+        except DBAPIError as error:
+            if attempt == ATTEMPTS or getattr(error.orig, "sqlstate", None) not in LOST_TO_ANOTHER:
+                raise
+            log.info("a transaction crossed another's and was rolled back: doing it again")
+    raise AssertionError("unreachable: the last attempt answers or raises")
 
 
 def once(

@@ -37,7 +37,7 @@ from notifier.sending.decide import Draft, consent_decision
 from notifier.sending.lifecycle import MessageStatus, Source
 from notifier.sending.pacing import SenderPacer
 from notifier.sending.providers import OutgoingText, Receipt, SmsProvider
-from notifier.work import UnitOfWork, Work
+from notifier.work import UnitOfWork, Work, again_if_lost
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +129,15 @@ class _Known:
 
 
 def _claim(courier: Courier, ids: Sequence[str], outcome: dict[str, str]) -> list[_Claimed]:
-    """Claim the batch and check each claimed text again, in one transaction."""
-    claimed = []
+    """Claim the batch and check each claimed text again, in one transaction (done again if
+    it crossed another's: nothing is sent before it commits)."""
+    claimed, outcomes = again_if_lost(lambda: _claimed_once(courier, ids))
+    outcome.update(outcomes)
+    return claimed
+
+
+def _claimed_once(courier: Courier, ids: Sequence[str]) -> tuple[list[_Claimed], dict[str, str]]:
+    claimed, outcome = [], {}
     with courier.unit() as work:
         won = set(lifecycle.claim(work.session, ids, work.now))
         found = work.session.scalars(select(Message).where(Message.id.in_(ids)))
@@ -146,7 +153,7 @@ def _claim(courier: Courier, ids: Sequence[str], outcome: dict[str, str]) -> lis
                 outcome[message_id] = checked
             else:
                 claimed.append(checked)
-    return claimed
+    return claimed, outcome
 
 
 def _checked(courier: Courier, work: Work, message: Message, known: _Known) -> _Claimed | str:
