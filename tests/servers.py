@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -33,11 +34,27 @@ START_SECONDS = 20.0
 STOP_SECONDS = 20.0
 
 
+# The ports `free_port` has handed out in this process.
+_GIVEN: set[int] = set()
+_GIVING = threading.Lock()
+
+
 def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A TCP port of 127.0.0.1 that nothing listens on right now, and that this process has not
+    handed out before.
+
+    Servers are made, each with its port, before they start: once a probe's socket is closed,
+    the kernel may offer the same port to the next probe, and two sentinels of one cluster
+    then tried to listen on one port.
+    """
+    with _GIVING:
+        while True:
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port = int(probe.getsockname()[1])
+            if port not in _GIVEN:
+                _GIVEN.add(port)
+                return port
 
 
 def eventually(check: Callable[[], T], what: str, timeout: float = 60.0) -> T:
