@@ -217,12 +217,19 @@ def _arrays(
 ) -> dict[str, list[Any]]:
     """Each column's values, converted as its type would for the driver, as one list."""
     arrays = {}
-    for name in names:
-        convert = _converter(table, name, dialect)
+    for name, convert in zip(names, _converters(table, names, dialect), strict=True):
         arrays[prefix + name] = [
             row[name] if convert is None else convert(row[name]) for row in rows
         ]
     return arrays
+
+
+@functools.lru_cache(maxsize=256)  # keyed by the engine's dialect: bounded, as tests make many
+def _converters(
+    table: Table, names: tuple[str, ...], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    """Each column's `_converter`, made once: every commit of a unit of work asks for them."""
+    return tuple(_converter(table, name, dialect) for name in names)
 
 
 # Built once per table and columns, as `insert_into`: a unit of work's events write their

@@ -30,6 +30,15 @@ def until_a_transaction_waits_for_a_lock(watch: Connection) -> None:
         time.sleep(0.005)
 
 
+def post_alone(api: Api, event_id: str) -> int:
+    """Post the second `A1` event with a client of its own (a thread's): answer its status."""
+    client = Api(api.base_url, api.key)
+    try:
+        return client.event(joined(event_id, "A1", PHONE)).status_code
+    finally:
+        client.http.close()
+
+
 @pytest.mark.postgres_only
 def test_an_event_that_deadlocks_with_another_transaction_is_done_again(
     svc: Services, api: Api
@@ -45,11 +54,7 @@ def test_an_event_that_deadlocks_with_another_transaction_is_done_again(
         other.execute(sa.text("UPDATE tickets SET version = version WHERE ticket_id = 'A1'"))
         # The same ticket id and number again: the event holds the number's row, then waits
         # to close the ticket this transaction holds...
-        posting = threading.Thread(
-            target=lambda: answers.append(
-                Api(api.base_url, api.key).event(joined("evt-2", "A1", PHONE)).status_code
-            )
-        )
+        posting = threading.Thread(target=lambda: answers.append(post_alone(api, "evt-2")))
         posting.start()
         until_a_transaction_waits_for_a_lock(watch)
         # ...and this transaction waits for the number's row: a deadlock, which ends the event's.
