@@ -24,10 +24,11 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
-from notifier.prepared import Prepared, insert_into, scalar_defaults
+from notifier.prepared import Prepared, insert_into
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Pages of WAL after which the committing writer copies them into the database (SQLite's
@@ -133,15 +134,21 @@ def update_rows(session: Session, model: type[Base], rows: Sequence[Mapping[str,
     if not rows:
         return
     table, dialect = table_of(model), session.connection().dialect
-    names = tuple(name for name in rows[0] if name != "id")
     if dialect.name != "postgresql" or len(rows) == 1:
-        _update_each(table, names).many(
-            session, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows]
-        )
+        _update_each_row(session, model, rows)
         return
-    columns = ("id", *names)
-    statement = _together(((table, columns, True),), dialect)
-    statement.run(session, _arrays(table, columns, rows, dialect, _part(0)))
+    columns = tuple(rows[0])
+    _update_unnest(table, columns, dialect).run(session, _arrays(table, columns, rows, dialect))
+
+
+def _update_each_row(
+    session: Session, model: type[Base], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """`update_rows` with one prepared UPDATE per row (an executemany)."""
+    names = tuple(name for name in rows[0] if name != "id")
+    _update_each(table_of(model), names).many(
+        session, [{"row_id": row["id"], **{n: row[n] for n in names}} for row in rows]
+    )
 
 
 # What one table is given at a commit: new rows, or new values for rows named by `id`.
@@ -152,81 +159,66 @@ def write_rows(session: Session, inserts: Sequence[Rows], updates: Sequence[Rows
     """Insert rows of some tables, then write new values into rows of others (`insert_rows`,
     `update_rows`), as a unit of work does at its commit.
 
-    PostgreSQL takes a few rows of each table in one statement: each table's rows go as arrays
-    (`unnest`), every table but the last in a data-modifying WITH. One round trip, where one per
-    table would be spent; the foreign keys are checked once the statement has done all of it.
-    A batch large enough to copy in, and every batch elsewhere, goes table by table.
+    On PostgreSQL a few rows of each table go in one round trip: each row's prepared INSERT or
+    UPDATE, sent one after another in a pipeline, whose first error ends it and is raised at
+    its end. (One statement of every table's rows as arrays made the same round trip, but
+    PostgreSQL planned it anew at each call: it cost the server more than these.) A batch
+    large enough to copy in, and every batch elsewhere, goes table by table.
     """
     inserts = [(model, rows) for model, rows in inserts if rows]
     updates = [(model, rows) for model, rows in updates if rows]
-    dialect = session.connection().dialect
     few = all(len(rows) < COPY_FROM_ROWS for _, rows in inserts)
-    if dialect.name != "postgresql" or not few or len(inserts) + len(updates) < 2:
+    pipelined = few and len(inserts) + len(updates) > 1
+    with _pipeline(session) if pipelined else nullcontext():
         for model, rows in inserts:
             insert_rows(session, model, rows)
-        for model, rows in updates:
-            update_rows(session, model, rows)
+        for model, rows in updates:  # in a pipeline, a row's UPDATE each (see above)
+            (_update_each_row if pipelined else update_rows)(session, model, rows)
+
+
+@contextmanager
+def _pipeline(session: Session) -> Iterator[None]:
+    """On PostgreSQL, the statements run inside go in one pipeline: one round trip for all.
+
+    The session's pending changes are written first, as the statements would (`Prepared`), so
+    that only this block's statements go in the pipeline. An error in it is raised as
+    SQLAlchemy's, as a statement's would be.
+    """
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        yield
         return
-    parts, params = [], {}
-    for n, (model, rows) in enumerate([*inserts, *updates]):
-        table, updating = table_of(model), n >= len(inserts)
-        if not updating:  # the columns left out take their fixed defaults, as in `insert_into`
-            defaults = scalar_defaults(table, tuple(rows[0]))
-            rows = [{**row, **defaults} for row in rows]
-        names = tuple(rows[0])
-        parts.append((table, names, updating))
-        params.update(_arrays(table, names, rows, dialect, _part(n)))
-    _together(tuple(parts), dialect).run(session, params)
+    driver = connection.connection.driver_connection  # psycopg's, in this transaction
+    assert driver is not None
+    error_type = connection.dialect.loaded_dbapi.Error
+    try:
+        with driver.pipeline():
+            yield
+    except error_type as error:
+        raise DBAPIError.instance("(a pipeline)", None, error, error_type) from error
 
 
 @functools.lru_cache(maxsize=64)  # keyed by the engine's dialect: bounded, as tests make many
-def _together(parts: tuple[tuple[Table, tuple[str, ...], bool], ...], dialect: Dialect) -> Prepared:
-    """One statement for these tables' rows as arrays (`_unnest_sql`); an update names `id`."""
-    *earlier, last = [
-        _unnest_sql(table, names, updating, dialect, _part(n))
-        for n, (table, names, updating) in enumerate(parts)
-    ]
-    withs = ", ".join(f"w{n} AS ({sql})" for n, sql in enumerate(earlier))
-    return Prepared(text(f"WITH {withs} {last}" if withs else last))
-
-
-def _part(n: int) -> str:
-    """The prefix of the parameters of a `_together` statement's `n`th table, from 0."""
-    return f"w{n}_"
-
-
-def _unnest_sql(
-    table: Table, names: tuple[str, ...], updating: bool, dialect: Dialect, prefix: str
-) -> str:
-    """An INSERT of rows given as one array per column, or an UPDATE of rows named by `id`."""
+def _update_unnest(table: Table, columns: tuple[str, ...], dialect: Dialect) -> Prepared:
+    """PostgreSQL: an UPDATE of rows named by `id`, given as one array per column."""
     quote = dialect.identifier_preparer.quote
     arrays = ", ".join(
-        f"CAST(:{prefix}{name} AS {table.c[name].type.compile(dialect=dialect)}[])"
-        for name in names
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in columns
     )
-    columns = ", ".join(quote(name) for name in names)
-    if not updating:
-        return f"INSERT INTO {quote(table.name)} ({columns}) SELECT * FROM unnest({arrays})"
-    sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names if name != "id")
-    return (
-        f"UPDATE {quote(table.name)} SET {sets} FROM unnest({arrays}) AS v({columns})"
-        f" WHERE {quote(table.name)}.id = v.id"
-    )
+    sets = ", ".join(f"{quote(name)} = v.{quote(name)}" for name in columns if name != "id")
+    target, names = quote(table.name), ", ".join(map(quote, columns))
+    values = f"unnest({arrays}) AS v({names})"
+    return Prepared(text(f"UPDATE {target} SET {sets} FROM {values} WHERE {target}.id = v.id"))
 
 
 def _arrays(
-    table: Table,
-    names: tuple[str, ...],
-    rows: Sequence[Mapping[str, Any]],
-    dialect: Dialect,
-    prefix: str,
+    table: Table, names: tuple[str, ...], rows: Sequence[Mapping[str, Any]], dialect: Dialect
 ) -> dict[str, list[Any]]:
     """Each column's values, converted as its type would for the driver, as one list."""
     arrays = {}
     for name, convert in zip(names, _converters(table, names, dialect), strict=True):
-        arrays[prefix + name] = [
-            row[name] if convert is None else convert(row[name]) for row in rows
-        ]
+        arrays[name] = [row[name] if convert is None else convert(row[name]) for row in rows]
     return arrays
 
 
