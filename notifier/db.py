@@ -168,7 +168,7 @@ def write_rows(session: Session, inserts: Sequence[Rows], updates: Sequence[Rows
     inserts = [(model, rows) for model, rows in inserts if rows]
     updates = [(model, rows) for model, rows in updates if rows]
     few = all(len(rows) < COPY_FROM_ROWS for _, rows in inserts)
-    pipelined = few and len(inserts) + len(updates) > 1
+    pipelined = few and len(inserts) + len(updates) > 1 and on_postgresql(session)
     with _pipeline(session) if pipelined else nullcontext():
         for model, rows in inserts:
             insert_rows(session, model, rows)
@@ -178,7 +178,7 @@ def write_rows(session: Session, inserts: Sequence[Rows], updates: Sequence[Rows
 
 @contextmanager
 def _pipeline(session: Session) -> Iterator[None]:
-    """On PostgreSQL, the statements run inside go in one pipeline: one round trip for all.
+    """PostgreSQL: the statements run inside go in one pipeline, one round trip for all.
 
     The session's pending changes are written first, as the statements would (`Prepared`), so
     that only this block's statements go in the pipeline. An error in it is raised as
@@ -186,9 +186,6 @@ def _pipeline(session: Session) -> Iterator[None]:
     """
     session.flush()
     connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        yield
-        return
     driver = connection.connection.driver_connection  # psycopg's, in this transaction
     assert driver is not None
     error_type = connection.dialect.loaded_dbapi.Error
