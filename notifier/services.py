@@ -19,6 +19,7 @@ from notifier.config import Settings
 from notifier.db import Database
 from notifier.phones import KeyedPseudonymizer, Pseudonymizer
 from notifier.redis_clients import BACKGROUND, WEB, Patience, connect
+from notifier.sending.courier import CONCURRENCY
 from notifier.sending.dispatch import Dispatcher
 from notifier.sending.pacing import SenderPacer
 from notifier.sending.providers import SmsProvider
@@ -53,7 +54,10 @@ def make_provider(settings: Settings) -> SmsProvider:
 
     assert settings.twilio_account_sid and settings.twilio_auth_token  # checked by config
     return TwilioProvider(
-        settings.twilio_account_sid, settings.twilio_auth_token, settings.twilio_api_base_url
+        settings.twilio_account_sid,
+        settings.twilio_auth_token,
+        settings.twilio_api_base_url,
+        connections=CONCURRENCY,
     )
 
 
