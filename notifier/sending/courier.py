@@ -22,7 +22,7 @@ from datetime import timedelta
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from consent.confirmation import WINDOW_PASSED
 from consent.policy import Outcome
@@ -136,11 +136,15 @@ def _claim(courier: Courier, ids: Sequence[str], outcome: dict[str, str]) -> lis
     return claimed
 
 
+# A batch's texts without their histories: only the few that do not go add a step to theirs.
+_BATCH = select(Message).options(lazyload(Message.history))
+
+
 def _claimed_once(courier: Courier, ids: Sequence[str]) -> tuple[list[_Claimed], dict[str, str]]:
     claimed, outcome = [], {}
     with courier.unit() as work:
         won = set(lifecycle.claim(work.session, ids, work.now))
-        found = work.session.scalars(select(Message).where(Message.id.in_(ids)))
+        found = work.session.scalars(_BATCH.where(Message.id.in_(ids)))
         messages = {m.id: m for m in found}
         known = _Known.of(work.session, [messages[i] for i in won if i in messages])
         for message_id in ids:
