@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from redis import Redis
 
 from notifier import embedded_redis
 from notifier.sending.dispatch import QUEUE_NAMES
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_KEY = "bench-secret-key-that-is-long-enough-0123456789"
@@ -64,13 +64,6 @@ def web_command(app: str = SERVICE_APP) -> str:
 def _quote(word: str) -> str:
     # Leave ${PORT:-8000} and friends for the shell to expand, as a Procfile runner does.
     return word if "$" in word else shlex.quote(word)
-
-
-def free_port() -> int:
-    """A TCP port of 127.0.0.1 that nothing listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class Process:

@@ -22,28 +22,17 @@ _SEARCH_DAYS = 10
 
 def is_allowed(phone: str, at: datetime) -> bool:
     """True if `at` falls inside the quiet-hours window in every time zone of the number."""
-    at = _utc(at)
-    state, window = _state(phone), _window(phone)
-    return all(_allowed_in(window, state, zone, at) for zone in local_time_zones(phone))
+    return _is_allowed(_state(phone), local_time_zones(phone), _utc(at))
 
 
 def next_allowed(phone: str, at: datetime) -> datetime:
     """`at` if it is allowed, else the earliest allowed moment after it (aware UTC)."""
-    at = _utc(at)
-    if is_allowed(phone, at):
-        return at
-    # The allowed moments are an intersection of per-zone windows, so the earliest one after
-    # `at` is the opening of some zone's window: try those openings in order.
-    for candidate in _openings(phone, at):
-        if is_allowed(phone, candidate):
-            return candidate
-    raise RuntimeError(f"no allowed moment within {_SEARCH_DAYS} days for {rule_name(phone)}")
+    return _next_allowed(_state(phone), local_time_zones(phone), _utc(at))
 
 
 def rule_name(phone: str) -> str:
     """The rule that sets the number's window, e.g. "quiet_hours.US-FL" or "quiet_hours.default"."""
-    state = _state(phone)
-    return f"quiet_hours.US-{state}" if state in STATE_WINDOWS else "quiet_hours.default"
+    return _rule_name(_state(phone))
 
 
 def _state(phone: str) -> str | None:
@@ -51,8 +40,33 @@ def _state(phone: str) -> str | None:
     return where[3:] if where.startswith("US-") else None
 
 
-def _window(phone: str) -> Window:
-    return STATE_WINDOWS.get(_state(phone) or "", DEFAULT)
+def _window(state: str | None) -> Window:
+    return STATE_WINDOWS.get(state or "", DEFAULT)
+
+
+def _rule_name(state: str | None) -> str:
+    return f"quiet_hours.US-{state}" if state in STATE_WINDOWS else "quiet_hours.default"
+
+
+# The answers depend on the number only through its state and its zones, which most numbers
+# share: a fan-out asks the same question for each of its recipients, at the same moment, and
+# is answered from here after the first.
+@lru_cache(maxsize=1024)
+def _is_allowed(state: str | None, zones: tuple[str, ...], at: datetime) -> bool:
+    window = _window(state)
+    return all(_allowed_in(window, state, zone, at) for zone in zones)
+
+
+@lru_cache(maxsize=1024)
+def _next_allowed(state: str | None, zones: tuple[str, ...], at: datetime) -> datetime:
+    if _is_allowed(state, zones, at):
+        return at
+    # The allowed moments are an intersection of per-zone windows, so the earliest one after
+    # `at` is the opening of some zone's window: try those openings in order.
+    for candidate in _openings(state, zones, at):
+        if _is_allowed(state, zones, candidate):
+            return candidate
+    raise RuntimeError(f"no allowed moment within {_SEARCH_DAYS} days for {_rule_name(state)}")
 
 
 def _allowed_in(window: Window, state: str | None, zone: str, at: datetime) -> bool:
@@ -61,10 +75,10 @@ def _allowed_in(window: Window, state: str | None, zone: str, at: datetime) -> b
     return hours is not None and hours[0] <= local.time() < hours[1]
 
 
-def _openings(phone: str, at: datetime) -> list[datetime]:
-    state, window = _state(phone), _window(phone)
+def _openings(state: str | None, zones: tuple[str, ...], at: datetime) -> list[datetime]:
+    window = _window(state)
     openings = set()
-    for zone in local_time_zones(phone):
+    for zone in zones:
         tz = _zone(zone)
         first_day = at.astimezone(tz).date()
         for days in range(_SEARCH_DAYS):

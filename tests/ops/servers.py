@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Callable
@@ -15,13 +14,6 @@ from notifier.config import PROJECT_ROOT
 from tests.ops.procfile import commands
 
 START_SECONDS = 60.0
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def start(process_type: str, env: dict[str, str]) -> subprocess.Popen[str]:

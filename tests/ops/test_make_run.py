@@ -16,7 +16,7 @@ import pytest
 
 from notifier.config import PROJECT_ROOT
 from tests.ops.procfile import environment
-from tests.ops.servers import free_port
+from tests.servers import free_port
 
 WELCOME = "notifier is running on"
 READY_SECONDS = 90.0

@@ -18,7 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from notifier.config import PROJECT_ROOT
 from tests.ops.procfile import environment
-from tests.ops.servers import answers, free_port, start, stop, wait_until
+from tests.ops.servers import answers, start, stop, wait_until
+from tests.servers import free_port
 
 MONOTONIC = ("_total", "_count", "_sum", "_bucket")
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
